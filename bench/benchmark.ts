@@ -1,0 +1,11 @@
+/** One `npm run bench -- <name>` benchmark: a file bench/<name>.ts whose default export is this. */
+export interface Benchmark<R extends object = object> {
+  description: string
+  run(options: { args: string[]; log: (line: string) => void }): Promise<R>
+  /** Human-readable summary; JSON is printed when absent. */
+  format?(result: R): string
+}
+
+export function defineBenchmark<R extends object>(b: Benchmark<R>): Benchmark<R> {
+  return b
+}

@@ -1,0 +1,178 @@
+/**
+ * THE contract between the renderer and the main process.
+ *
+ * Every channel the renderer may invoke is declared here once: its name, a human title (used in error
+ * messages), a runtime validator for its argument and the TypeScript type of its result. Main validates
+ * every call against `contract` before a handler runs; the preload exposes exactly `LabApi` as
+ * `window.lab`; the renderer's client and main's handler table are both typed from this file.
+ *
+ * Binary payloads (image bytes, tensors) are `Uint8Array`, which Electron's IPC clones as they are.
+ */
+import { z } from 'zod'
+
+// ---------------------------------------------------------------------------------------------
+// Shared result and error shapes
+// ---------------------------------------------------------------------------------------------
+
+/** Machine-readable error codes a call can fail with. */
+export const errorCodes = [
+  'invalid_argument', // the argument failed the contract's validator
+  'unknown_channel', // no such channel in the contract
+  'not_found', // the thing named does not exist
+  'conflict', // the request contradicts stored state (e.g. deleting the active model)
+  'bad_input', // a file or payload is unreadable (corrupt DICOM, truncated PNG, wrong model file)
+  'unsupported', // a valid input uses a feature Lightbox does not support
+  'cancelled', // the task was cancelled
+  'unavailable', // a resource (model, device) is not available on this machine
+  'internal' // a bug: anything else
+] as const
+export type ErrorCode = (typeof errorCodes)[number]
+
+/** A structured error as it crosses the IPC boundary. `message` is plain words for the user. */
+export interface LabErrorData {
+  code: ErrorCode
+  message: string
+  details?: ErrorDetails
+}
+
+/** JSON-safe details: which argument was wrong, which file, which feature. */
+export type ErrorDetails = { [key: string]: JsonValue }
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** Every invoke resolves to an envelope: Electron's IPC would flatten a thrown error to a string. */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: LabErrorData }
+
+// ---------------------------------------------------------------------------------------------
+// Domain types that cross the boundary
+// ---------------------------------------------------------------------------------------------
+
+export const inferenceDevices = ['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
+export type InferenceDevice = (typeof inferenceDevices)[number]
+
+/** One execution provider tried by the model runtime, in order. */
+export interface ProviderAttempt {
+  provider: Exclude<InferenceDevice, 'auto'>
+  status: 'active' | 'available' | 'failed' | 'skipped' | 'untried'
+  reason: string
+}
+
+export interface InferenceStatus {
+  /** false until the first model is needed: onnxruntime is loaded lazily. */
+  loaded: boolean
+  active: Exclude<InferenceDevice, 'auto'> | null
+  providers: ProviderAttempt[]
+  threads: number
+  onnxruntimeVersion: string | null
+}
+
+export interface AppInfo {
+  name: string
+  version: string
+  platform: string
+  arch: string
+  cpus: number
+  cpuModel: string
+  memoryGiB: number
+  versions: { node: string; electron: string | null; chrome: string | null; v8: string }
+  dataDir: string
+  resourcesDir: string
+  inference: InferenceStatus
+}
+
+export const settingsSchema = z.object({
+  /** Shown on reports. */
+  siteName: z.string().trim().max(120),
+  /** Preferred inference device; 'auto' tries the platform's providers in order. */
+  preferredDevice: z.enum(inferenceDevices),
+  /** Threads for onnxruntime's intra-op pool; 0 means "one per core". */
+  inferenceThreads: z.number().int().min(0).max(256)
+})
+export type Settings = z.infer<typeof settingsSchema>
+
+export const defaultSettings: Settings = {
+  siteName: '',
+  preferredDevice: 'auto',
+  inferenceThreads: 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channels
+// ---------------------------------------------------------------------------------------------
+
+interface ChannelSpec<S extends z.ZodType, R> {
+  /** What the call does, in words: used in error messages ("Could not <title>: ..."). */
+  title: string
+  args: S
+  /** Phantom: carries the result type; never read at run time. */
+  result?: R
+}
+
+function channel<R>() {
+  return <S extends z.ZodType>(title: string, args: S): ChannelSpec<S, R> => ({ title, args })
+}
+
+const noArgs = z.object({}).strict()
+
+export const contract = {
+  'app.info': channel<AppInfo>()('read the app information', noArgs),
+  'settings.get': channel<Settings>()('read the settings', noArgs),
+  'settings.update': channel<Settings>()(
+    'update the settings',
+    z.object({ patch: settingsSchema.partial().strict() }).strict()
+  )
+} as const
+
+export type Contract = typeof contract
+export type Channel = keyof Contract
+/** What the caller passes (before defaults are applied). */
+export type ChannelArgs<C extends Channel> = z.input<Contract[C]['args']>
+/** What the handler receives (validated, defaults applied). */
+export type ValidArgs<C extends Channel> = z.output<Contract[C]['args']>
+export type ChannelResult<C extends Channel> = NonNullable<Contract[C]['result']>
+
+export const channelNames = Object.keys(contract) as Channel[]
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events main pushes to the renderer
+// ---------------------------------------------------------------------------------------------
+
+/** Progress of a long task (import, inference batch, training). */
+export interface TaskProgress {
+  taskId: string
+  /** e.g. 'decode', 'features', 'train', 'evaluate' */
+  stage: string
+  done: number
+  total: number | null
+  message: string
+  /** Task-specific numbers (loss, validation metric, samples/s, ETA seconds). */
+  metrics?: { [name: string]: number }
+  state: 'running' | 'done' | 'failed' | 'cancelled'
+}
+
+export interface AppStatus {
+  inference: InferenceStatus
+}
+
+export interface LabEvents {
+  'task.progress': TaskProgress
+  'app.status': AppStatus
+}
+export type LabEvent = keyof LabEvents
+export const eventNames: LabEvent[] = ['task.progress', 'app.status']
+
+// ---------------------------------------------------------------------------------------------
+// The object the preload exposes as window.lab
+// ---------------------------------------------------------------------------------------------
+
+export interface LabApi {
+  invoke<C extends Channel>(channel: C, args: ChannelArgs<C>): Promise<IpcResult<ChannelResult<C>>>
+  on<E extends LabEvent>(event: E, listener: (payload: LabEvents[E]) => void): () => void
+}
+
+/** The Electron IPC channel names the preload uses for invoke and events. */
+export const ipcInvokeChannel = 'lab:invoke'
+export const ipcEventChannel = 'lab:event'

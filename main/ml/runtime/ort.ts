@@ -1,0 +1,36 @@
+/**
+ * The one module that loads onnxruntime-node. It is loaded lazily, once, in the main process only
+ * (never in worker threads: onnxruntime issue #20084). Sessions run asynchronously on ORT's own thread
+ * pool, so inference never blocks the event loop.
+ *
+ * Minimal for now: the model runtime issue adds provider fallback, caching and status here.
+ */
+import os from 'node:os'
+import type { InferenceSession } from 'onnxruntime-node'
+
+type Ort = typeof import('onnxruntime-node')
+let ortPromise: Promise<Ort> | null = null
+
+export function loadOrt(): Promise<Ort> {
+  ortPromise ??= import('onnxruntime-node')
+  return ortPromise
+}
+
+export interface SessionOptions {
+  /** intra-op threads; default one per core. */
+  threads?: number
+  executionProviders?: InferenceSession.ExecutionProviderConfig[]
+}
+
+export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
+  const ort = await loadOrt()
+  const sessionOptions: InferenceSession.SessionOptions = {
+    executionProviders: options.executionProviders ?? ['cpu'],
+    intraOpNumThreads: options.threads ?? os.availableParallelism(),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all'
+  }
+  return typeof model === 'string'
+    ? ort.InferenceSession.create(model, sessionOptions)
+    : ort.InferenceSession.create(model, sessionOptions)
+}

@@ -1,5 +1,6 @@
 import pkg from '../../package.json' with { type: 'json' }
 import type { InferenceStatus } from '../../preload/api'
+import { runtimeFor } from '../ml/runtime'
 import type { AppContext } from './context'
 
 export interface ContextOptions {
@@ -19,14 +20,16 @@ export const notLoadedInference: InferenceStatus = {
   onnxruntimeVersion: null
 }
 
+/** Unless a test passes its own, the inference status is the context's model runtime's (main/ml/runtime). */
 export function createAppContext(options: ContextOptions): AppContext {
-  return {
+  const ctx: AppContext = {
     appName: 'Lightbox',
     appVersion: pkg.version,
     dataDir: options.dataDir,
     resourcesDir: options.resourcesDir,
     electronVersions: options.electronVersions ?? null,
     emit: options.emit ?? (() => {}),
-    inferenceStatus: options.inferenceStatus ?? (() => notLoadedInference)
+    inferenceStatus: options.inferenceStatus ?? (() => runtimeFor(ctx).status())
   }
+  return ctx
 }

@@ -1,4 +1,5 @@
 import { appInfo } from '../../app/info'
+import { runtimeFor } from '../../ml/runtime'
 import { defineCommand } from '../command'
 
 export const infoCommand = defineCommand({
@@ -6,6 +7,8 @@ export const infoCommand = defineCommand({
   summary: 'Runtime facts: versions, machine, data folder, inference providers',
   usage: '[--json]',
   async run(_cmd, ctx) {
+    // Try the inference providers now, so that the answer lists each one with its status and reason.
+    await runtimeFor(ctx).ready()
     return appInfo(ctx)
   },
   format(info) {

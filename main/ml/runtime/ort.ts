@@ -3,7 +3,8 @@
  * (never in worker threads: onnxruntime issue #20084). Sessions run asynchronously on ORT's own thread
  * pool, so inference never blocks the event loop.
  *
- * Minimal for now: the model runtime issue adds provider fallback, caching and status here.
+ * Provider choice, fallback, session caching and status live in runtime.ts (ModelRuntime), which creates
+ * its sessions through `createSession`.
  */
 import os from 'node:os'
 import type { InferenceSession } from 'onnxruntime-node'
@@ -20,6 +21,8 @@ export interface SessionOptions {
   /** intra-op threads; default one per core. */
   threads?: number
   executionProviders?: InferenceSession.ExecutionProviderConfig[]
+  /** onnxruntime's log level: 0 verbose … 2 warnings (default) … 4 fatal only. */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4
 }
 
 export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
@@ -30,6 +33,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all'
   }
+  if (options.logSeverityLevel !== undefined) sessionOptions.logSeverityLevel = options.logSeverityLevel
   return typeof model === 'string'
     ? ort.InferenceSession.create(model, sessionOptions)
     : ort.InferenceSession.create(model, sessionOptions)

@@ -79,7 +79,18 @@ export const manifestSchema = z.object({
   licence: z.string().optional(),
   created: z.string().datetime(),
   /** SHA-256 of model.onnx, checked on load. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional()
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** For converted models: where the weights came from and what the build read to make the file. */
+  source: z
+    .object({
+      /** e.g. 'npm:nsfwjs@4.4.0/dist/models/mobilenet_v2'. */
+      origin: z.string().min(1),
+      /** The script that converts it. */
+      converter: z.string().optional(),
+      /** SHA-256 over the source files and the converter: the build skips the conversion when unchanged. */
+      inputsSha256: z.string().regex(/^[0-9a-f]{64}$/).optional()
+    })
+    .optional()
 })
 export type ModelManifest = z.infer<typeof manifestSchema>
 export type ModelManifestInput = z.input<typeof manifestSchema>

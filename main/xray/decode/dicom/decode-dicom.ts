@@ -1,0 +1,47 @@
+/** A DICOM Part 10 file (or bare data set) → DecodedXray: header, first frame, transforms, metadata. */
+import type { DecodedXray } from '../../types'
+import { decodeFirstFrame } from './decode-frame'
+import { readMetadata, readPixelSpacing } from './metadata'
+import { parseDicomBytes } from './parse-dataset'
+import { readPixelModule } from './pixel-module'
+import { readPixelTransforms } from './pixel-transforms'
+import { toStoredPixels, valueRange } from './stored-pixels'
+import { textReader } from './text'
+import { transferSyntax } from './transfer-syntax'
+
+export async function decodeDicom(bytes: Uint8Array, name: string): Promise<DecodedXray> {
+  const { dataSet: ds, transferSyntaxUid } = parseDicomBytes(bytes, name)
+  const syntax = transferSyntax(transferSyntaxUid)
+  const pm = readPixelModule(ds, name)
+  const samples = await decodeFirstFrame(ds, pm, syntax, name)
+  const compressed = syntax.codec !== 'native' && syntax.codec !== 'native-big-endian'
+  const stored = toStoredPixels(samples, pm, compressed)
+  const text = textReader(ds)
+  const { transforms, warnings: transformWarnings } = readPixelTransforms(ds, pm, text)
+  const warnings = [...pm.warnings, ...stored.warnings, ...transformWarnings]
+  if (pm.frames > 1) warnings.push(`This is a multi-frame image (${pm.frames} frames): only the first frame is shown.`)
+  if (text.warning) warnings.push(text.warning)
+  const lossyFlag = (ds.string('x00282110') ?? '').trim() === '01'
+  return {
+    name,
+    format: 'dicom',
+    pixels: stored.raster,
+    range: valueRange(stored.raster.data),
+    transforms,
+    image: {
+      width: pm.columns,
+      height: pm.rows,
+      photometric: pm.photometric,
+      samplesPerPixel: pm.samplesPerPixel,
+      bitsAllocated: pm.bitsAllocated,
+      bitsStored: pm.bitsStored,
+      signed: pm.signed,
+      frames: pm.frames,
+      transferSyntax: { uid: syntax.uid, name: syntax.name },
+      lossy: syntax.lossy || lossyFlag,
+      pixelSpacing: readPixelSpacing(ds)
+    },
+    metadata: readMetadata(ds, text),
+    warnings
+  }
+}

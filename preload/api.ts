@@ -79,6 +79,65 @@ export interface AppInfo {
   inference: InferenceStatus
 }
 
+/** A model in the registry, as the Models screen and the renderer's mirror (Dexie) see it. */
+export interface ModelSummary {
+  /** `name@version` */
+  id: string
+  name: string
+  version: string
+  /** The task whose pipeline runs it; one model per task is active. */
+  task: string
+  description: string
+  /** `name@version` of the model it was trained from, if any. */
+  parent: string | null
+  labels: string[]
+  /** 'shipped' with the app (read-only) or a 'user' model (imported or trained here). */
+  source: 'shipped' | 'user'
+  active: boolean
+  /** false when the model file is missing; `problem` says why. */
+  available: boolean
+  problem: string | null
+  created: string
+  importedAt: string | null
+  sizeBytes: number
+  sha256: string | null
+  metrics: { [name: string]: number }
+  inputs: { name: string; shape: string[]; dtype: string }[]
+  outputs: { name: string; shape: string[]; dtype: string; kind: string }[]
+  trainingSamples: number | null
+}
+
+/**
+ * Backbone features are cached by (backbone `name@version`, SHA-256 of the image file's bytes): the same
+ * image through the same backbone always gives the same features, so re-training a head never runs the
+ * backbone again. The renderer keeps them in Dexie, the headless CLI in files; both implement FeatureCache.
+ */
+export interface FeatureKey {
+  backbone: string
+  /** SHA-256 of the image file's bytes, lower-case hex. */
+  hash: string
+}
+
+export interface FeatureEntry extends FeatureKey {
+  /** One vector per feature output of the backbone (e.g. `features`, `block10`). */
+  outputs: { [output: string]: Float32Array }
+}
+
+export interface FeatureCache {
+  /** Entries in the order of `keys`; null where nothing is cached. */
+  get(keys: FeatureKey[]): Promise<(FeatureEntry | null)[]>
+  put(entries: FeatureEntry[]): Promise<void>
+  /** Removes one backbone's entries (or all); returns how many were removed. */
+  clear(backbone?: string): Promise<number>
+  count(backbone?: string): Promise<number>
+}
+
+export interface FeatureResult {
+  backbone: string
+  /** Per image, in the order given. */
+  items: FeatureEntry[]
+}
+
 export const settingsSchema = z.object({
   /** Shown on reports. */
   siteName: z.string().trim().max(120),
@@ -119,6 +178,39 @@ export const contract = {
   'settings.update': channel<Settings>()(
     'update the settings',
     z.object({ patch: settingsSchema.partial().strict() }).strict()
+  ),
+  // Models: the runtime's devices and the registry (main/ml/runtime, main/ml/registry).
+  'inference.probe': channel<InferenceStatus>()('try the inference devices', noArgs),
+  'models.list': channel<ModelSummary[]>()('list the models', noArgs),
+  'models.import': channel<ModelSummary>()(
+    'import the model',
+    z
+      .object({
+        fileName: z.string().min(1).max(260),
+        model: z.instanceof(Uint8Array),
+        manifestName: z.string().min(1).max(260).optional(),
+        /** The manifest's JSON text. */
+        manifest: z.string().min(2).max(1_000_000)
+      })
+      .strict()
+  ),
+  'models.promote': channel<ModelSummary[]>()('make the model active', z.object({ id: z.string().min(3) }).strict()),
+  'models.rollback': channel<ModelSummary[]>()('roll back to the previous model', z.object({ task: z.string().min(1) }).strict()),
+  'models.delete': channel<ModelSummary[]>()(
+    'delete the model',
+    z.object({ id: z.string().min(3), replacement: z.string().min(3).optional() }).strict()
+  ),
+  'features.extract': channel<FeatureResult>()(
+    'compute image features',
+    z
+      .object({
+        /** Backbone `name@version`; the active backbone when absent. */
+        backbone: z.string().min(3).optional(),
+        /** Encoded images (PNG, JPEG, TIFF, WebP), at most 64 per call. */
+        images: z.array(z.instanceof(Uint8Array)).min(1).max(64),
+        names: z.array(z.string()).optional()
+      })
+      .strict()
   )
 } as const
 

@@ -1,6 +1,9 @@
 import type { Channel, ChannelResult, ValidArgs } from '../../preload/api'
 import type { AppContext } from '../app/context'
 import { appInfo } from '../app/info'
+import { featureHandlers } from '../ml/features/handlers'
+import { modelHandlers } from '../ml/registry/handlers'
+import { runtimeFor } from '../ml/runtime'
 import { SettingsStore } from '../settings/store'
 
 /** One async function per channel of the contract, typed from it. */
@@ -15,6 +18,13 @@ export function createHandlers(ctx: AppContext): Handlers {
   return {
     'app.info': async () => appInfo(ctx),
     'settings.get': async () => settings.get(),
-    'settings.update': async ({ patch }) => settings.update(patch)
+    'settings.update': async ({ patch }) => {
+      const next = await settings.update(patch)
+      // A new device or thread count takes effect at once (the runtime tries the providers again).
+      await runtimeFor(ctx).configure(next)
+      return next
+    },
+    ...modelHandlers(ctx),
+    ...featureHandlers(ctx)
   }
 }

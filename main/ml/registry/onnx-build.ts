@@ -146,5 +146,7 @@ export function encodeModel(spec: ModelSpec): Uint8Array {
       output: spec.outputs.map(valueInfo)
     }
   })
-  return onnx.ModelProto.encode(model).finish()
+  const bytes = onnx.ModelProto.encode(model).finish()
+  // A plain Uint8Array (protobufjs gives a Buffer in Node), the same on both sides of IPC.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }

@@ -1,4 +1,6 @@
 import Dexie, { type EntityTable, type Table } from 'dexie'
+import type { FeatureCacheRecord } from './feature-cache'
+import type { ModelRecord } from './models'
 import type { AuditEntry, CaseRecord, Reviewer } from './types'
 
 export const databaseName = 'lightbox'
@@ -12,6 +14,10 @@ export class LightboxDB extends Dexie {
   cases!: Table<CaseRecord, string>
   reviewers!: Table<Reviewer, string>
   audit!: EntityTable<AuditEntry, 'seq'>
+  /** v2: mirror of the model registry (main owns the files). */
+  models!: Table<ModelRecord, string>
+  /** v2: backbone features by [backbone+hash]; derived data, rebuilt by running the backbone. */
+  featureCache!: Table<FeatureCacheRecord, [string, string]>
 
   constructor(name: string = databaseName) {
     super(name)
@@ -19,6 +25,11 @@ export class LightboxDB extends Dexie {
       cases: 'id, &accession, kind, status, archived, updatedAt, [archived+updatedAt]',
       reviewers: 'id, name, active',
       audit: '++seq, at, [entity+entityId], reviewerId'
+    })
+    // v2 (models): registry mirror and feature cache; new tables only, nothing to upgrade.
+    this.version(2).stores({
+      models: 'id, name, task, source',
+      featureCache: '[backbone+hash], backbone'
     })
   }
 }

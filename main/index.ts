@@ -8,6 +8,7 @@ import { ipcEventChannel, ipcInvokeChannel, type LabEvent, type LabEvents } from
 import { createAppContext } from './app/create-context'
 import { createDispatcher } from './ipc/dispatch'
 import { createHandlers } from './ipc/handlers'
+import { runtimeFor } from './ml/runtime'
 
 const rendererUrl = process.env['ELECTRON_RENDERER_URL'] // set by electron-vite in dev
 const rendererFile = path.join(__dirname, '../renderer/index.html')
@@ -82,6 +83,9 @@ void app.whenReady().then(() => {
 
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents))
   createWindow()
+  // Choose the inference device soon after start-up (not before the window shows): the status bar
+  // learns the result through an `app.status` event.
+  setTimeout(() => void runtimeFor(ctx).ready().catch(() => {}), 1500)
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow()
   })

@@ -1,6 +1,7 @@
 import type { Command } from '../command'
 import { infoCommand } from './info'
+import { modelsCommand } from './models'
 import { versionCommand } from './version'
 
 /** Every `lightbox <command>`; later features add theirs here. */
-export const commands: Command[] = [versionCommand, infoCommand] as Command[]
+export const commands: Command[] = [versionCommand, infoCommand, modelsCommand] as Command[]

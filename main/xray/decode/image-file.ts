@@ -143,9 +143,12 @@ function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).filter(Boolean)[0] ?? text
 }
 
-/** BMP: bmp-ts decodes every bit depth (1–32, RLE4/8, bit fields) to RGBA; grey is the luminance. */
+/**
+ * BMP through bmp-ts, which gives A,B,G,R bytes per pixel for 1/4/8/16/24/32-bit images (its RGBA option
+ * and its RLE paths put bytes in the wrong places, so neither is used: RLE-compressed BMP is refused).
+ */
 function decodeBmp(bytes: Uint8Array, name: string): DecodedXray {
-  if (bytes.length < 26) throw new LabError('bad_input', `${name} is truncated: too short for a BMP header.`, { file: name, problem: 'truncated' })
+  if (bytes.length < 34) throw new LabError('bad_input', `${name} is truncated: too short for a BMP header.`, { file: name, problem: 'truncated' })
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const declaredSize = view.getUint32(2, true)
   const dataOffset = view.getUint32(10, true)
@@ -155,9 +158,16 @@ function decodeBmp(bytes: Uint8Array, name: string): DecodedXray {
       problem: 'truncated'
     })
   }
+  const compression = view.getUint32(30, true)
+  if (compression === 1 || compression === 2) {
+    throw new LabError('unsupported', `${name} is a run-length compressed BMP (RLE${compression === 1 ? 8 : 4}), which is not supported.`, {
+      file: name,
+      feature: 'RLE-compressed BMP'
+    })
+  }
   let decoded: { width: number; height: number; data: Buffer }
   try {
-    decoded = decodeBmpImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { toRGBA: true })
+    decoded = decodeBmpImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
   } catch (err) {
     throw new LabError('bad_input', `${name} is damaged: it is not a readable BMP (${err instanceof Error ? err.message : String(err)}).`, {
       file: name,
@@ -171,9 +181,9 @@ function decodeBmp(bytes: Uint8Array, name: string): DecodedXray {
   const grey = new Uint8Array(width * height)
   let colour = false
   for (let p = 0, i = 0; p < grey.length; p++, i += 4) {
-    const r = data[i]
-    const g = data[i + 1]
-    const b = data[i + 2]
+    const b = data[i + 1]
+    const g = data[i + 2]
+    const r = data[i + 3]
     if (r !== g || g !== b) colour = true
     grey[p] = Math.round(0.299 * r + 0.587 * g + 0.114 * b)
   }

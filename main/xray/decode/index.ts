@@ -21,6 +21,9 @@ export async function decodeXray(source: string | Uint8Array, options: DecodeOpt
   if (bytes.length === 0) throw new LabError('bad_input', `${name} is empty.`, { file: name })
   const format = sniffFormat(bytes)
   if (format === null) {
+    if (/\.(dcm|dicom)$/i.test(name) && bytes.length < 132) {
+      throw new LabError('bad_input', `${name} is truncated: ${bytes.length} bytes is too short for a DICOM file.`, { file: name, problem: 'truncated' })
+    }
     throw new LabError('unsupported', `${name} is not a DICOM, PNG, JPEG, BMP or TIFF file (it starts with ${hexStart(bytes)}).`, {
       file: name,
       feature: 'file format'

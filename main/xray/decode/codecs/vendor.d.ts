@@ -52,14 +52,3 @@ declare module 'jpeg-lossless-decoder-js' {
     yDim: number
   }
 }
-
-declare module 'daikon/lib/jpeg-baseline.js' {
-  /** Mozilla pdf.js's baseline/extended DCT decoder, with 12-bit output (getData16). */
-  export class JpegImage {
-    parse(data: Uint8Array): void
-    getData16(width: number, height: number): Uint16Array
-    width: number
-    height: number
-    components: unknown[]
-  }
-}

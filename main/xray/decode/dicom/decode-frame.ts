@@ -85,7 +85,16 @@ async function decodeCompressed(
       }
       if (header.process === 3 || header.process === 7) return decodeJpegLossless(bytes)
       if (header.precision === 8) return decodeWithWasm('JPEGDecoder', bytes)
-      if (header.precision === 12) return decodeJpeg12(bytes)
+      if (header.precision === 12) {
+        if (header.components !== 1) {
+          throw new LabError('unsupported', `${name} holds 12-bit colour JPEG, which is not supported.`, {
+            file: name,
+            feature: '12-bit colour JPEG',
+            transferSyntax: syntax.uid
+          })
+        }
+        return decodeJpeg12(bytes, header.width, header.height, pm.signed)
+      }
       throw new LabError('unsupported', `${name} holds ${header.precision}-bit DCT JPEG, which is not supported (8 and 12 bit are).`, {
         file: name,
         feature: `JPEG precision ${header.precision}`,

@@ -56,6 +56,13 @@ export function parseDicomBytes(bytes: Uint8Array, name: string): ParsedDicom {
       options = { ...options, TransferSyntaxUID: syntax }
     }
   }
+  const metaEnd = metaHeaderEnd(source)
+  if (metaEnd !== null && metaEnd > source.length) {
+    throw new LabError('bad_input', `${name} is truncated: it ends (at ${bytes.length} bytes) inside its file meta header.`, {
+      file: name,
+      problem: 'truncated'
+    })
+  }
   let dataSet: DataSet
   try {
     dataSet = dicomParser.parseDicom(source, options)
@@ -67,6 +74,14 @@ export function parseDicomBytes(bytes: Uint8Array, name: string): ParsedDicom {
     throw new LabError('bad_input', `${name} has no transfer syntax in its file meta header (0002,0010).`, { file: name })
   }
   return { dataSet, transferSyntaxUid }
+}
+
+/** Where the file meta header ends, from its group length (0002,0000) UL; null when it does not start with one. */
+function metaHeaderEnd(bytes: Uint8Array): number | null {
+  if (!hasPart10Prefix(bytes) || bytes.length < 144) return null
+  const isGroupLength = bytes[132] === 0x02 && bytes[133] === 0 && bytes[134] === 0 && bytes[135] === 0 && bytes[136] === 0x55 && bytes[137] === 0x4c
+  if (!isGroupLength) return null
+  return 144 + new DataView(bytes.buffer, bytes.byteOffset + 140, 4).getUint32(0, true)
 }
 
 /** dicom-parser's inflater hook: meta header bytes as they are, then the inflated data set, in a new buffer. */
@@ -95,7 +110,7 @@ function parseError(err: unknown, name: string, size: number): LabError {
   const partial = typeof err === 'object' && err !== null && 'dataSet' in err ? (err as { dataSet?: DataSet }).dataSet : undefined
   const lastTag = partial ? Object.keys(partial.elements).at(-1) : undefined
   const where = lastTag ? ` after element ${formatTag(lastTag)}` : ''
-  if (/past end of buffer|buffer overread|cannot seek|position cannot be greater/i.test(text)) {
+  if (/past end of buffer|buffer overread|buffer overrun|cannot seek|position cannot be greater/i.test(text)) {
     return new LabError('bad_input', `${name} is truncated: the DICOM data ends (at ${size} bytes) in the middle of an element${where}.`, {
       file: name,
       problem: 'truncated',

@@ -81,3 +81,14 @@ export interface Segmentation {
   /** Plain-words notes for the user (e.g. an image that was shrunk, a cell with too few objects). */
   warnings: string[]
 }
+
+/** The 24 human chromosome types in classifier order: 1–22, X, Y. Logit/probability columns follow it. */
+export const chromosomeTypes = [
+  '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12',
+  '13', '14', '15', '16', '17', '18', '19', '20', '21', '22', 'X', 'Y'
+] as const
+export type ChromosomeType = (typeof chromosomeTypes)[number]
+
+export function isChromosomeType(v: unknown): v is ChromosomeType {
+  return typeof v === 'string' && (chromosomeTypes as readonly string[]).includes(v)
+}

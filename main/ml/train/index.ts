@@ -82,3 +82,10 @@
  */
 export type * from './spec'
 export type * from './types'
+export { train } from './trainer'
+export { predict, evaluate } from './evaluate'
+export { initWeights } from './weights'
+export { toTaskProgress } from './progress'
+export { rocAuc, classificationMetrics, multiLabelMetrics } from './metrics'
+export { networkParams, inferShapes } from './network'
+export { loadCheckpoint } from './checkpoint'

@@ -1,5 +1,8 @@
 /** Options, data, progress and results of `train()`; the network itself is described in spec.ts. */
+import type { OptimizerSpec, ScheduleSpec } from '../optim/spec'
 import type { NetworkSpec } from './spec'
+
+export type { OptimizerSpec, ScheduleSpec }
 
 /** A named float tensor (row-major). */
 export interface NamedTensor {
@@ -31,36 +34,6 @@ export interface TrainData {
    */
   targets?: Record<string, Int32Array | Float32Array | number[]>
 }
-
-export type OptimizerSpec =
-  | {
-      type: 'sgd'
-      learningRate: number
-      momentum?: number
-      nesterov?: boolean
-      /** L2 penalty added to the gradient (PyTorch SGD's weight_decay). */
-      weightDecay?: number
-      /** Clip the global gradient norm to this value before the update. */
-      clipGradientNorm?: number
-    }
-  | {
-      type: 'adamw'
-      learningRate: number
-      beta1?: number
-      beta2?: number
-      epsilon?: number
-      /** Decoupled weight decay (PyTorch AdamW, default 0.01). */
-      weightDecay?: number
-      clipGradientNorm?: number
-    }
-
-/** Learning rate per epoch, fed to the graph every step. */
-export type ScheduleSpec =
-  | { type: 'constant' }
-  /** lr × gamma^floor(epoch / everyEpochs). */
-  | { type: 'step'; everyEpochs: number; gamma: number }
-  /** Cosine decay from lr to minLearningRate over the run (per step), after optional linear warm-up. */
-  | { type: 'cosine'; minLearningRate?: number; warmupEpochs?: number }
 
 export interface TrainOptions {
   network: NetworkSpec

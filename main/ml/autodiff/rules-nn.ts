@@ -1,0 +1,198 @@
+/**
+ * Gradient rules for convolution, pooling, dropout, batch normalisation and the losses. The backward
+ * passes are themselves ONNX ops: ConvTranspose for a convolution's input gradient, a convolution of the
+ * input with the output gradient for its weight gradient, MaxUnpool/ScatterElements for max pooling.
+ */
+import { attr, type Graph, type Value } from '../graph/graph'
+import * as nn from '../graph/nn'
+import * as op from '../graph/ops'
+import { param, type GradRule } from './rule'
+
+type Pair = [number, number]
+type Quad = [number, number, number, number]
+
+/** dL/dx of a convolution: the transposed convolution of dy with the same weights. */
+function convInputGrad(g: Graph, dy: Value, w: Value, x: Value, strides: Pair, pads: Quad, group: number, dilations: Pair): Value {
+  const [, , h, wd] = x.shape as number[]
+  const [, , kh, kw] = w.shape as number[]
+  const [, , ho, wo] = dy.shape as number[]
+  const full = (size: number, k: number, s: number, p0: number, p1: number, d: number) => s * (size - 1) + d * (k - 1) + 1 - p0 - p1
+  const outputPadding: Pair = [h - full(ho, kh, strides[0], pads[0], pads[2], dilations[0]), wd - full(wo, kw, strides[1], pads[1], pads[3], dilations[1])]
+  return nn.convTranspose(g, dy, w, { strides, pads, group, dilations, outputPadding }, x.shape as number[])
+}
+
+/**
+ * dL/dw of a convolution: w'[co, ci, a, b] = Σ_n,oh,ow x[n, ci, oh·s + a − p] · dy[n, co, oh, ow], i.e. a
+ * convolution whose batch is the input channels and whose kernel is dy, dilated by the stride.
+ */
+function convWeightGrad(g: Graph, dy: Value, x: Value, w: Value, strides: Pair, pads: Quad, group: number, dilations: Pair): Value {
+  if (dilations[0] !== 1 || dilations[1] !== 1) throw new Error('Conv weight gradient: dilated convolutions are not supported')
+  const [n, , h, wd] = x.shape as number[]
+  const [co, cig, kh, kw] = w.shape as number[]
+  const [, , ho, wo] = dy.shape as number[]
+  // x → [ci/g, g·n, h, w]; dy → [co, n, ho, wo]
+  const xt =
+    group === 1
+      ? op.transpose(g, x, [1, 0, 2, 3])
+      : op.reshape(g, op.transpose(g, op.reshape(g, x, [n, group, cig, h, wd]), [2, 1, 0, 3, 4]), [cig, group * n, h, wd])
+  const dyt =
+    group === 1
+      ? op.transpose(g, dy, [1, 0, 2, 3])
+      : op.reshape(g, op.transpose(g, op.reshape(g, dy, [n, group, co / group, ho, wo]), [1, 2, 0, 3, 4]), [co, n, ho, wo])
+  // The last rows/columns of the correlation fall outside the forward windows when the stride does not
+  // divide the padded size evenly; pad the far side so the output is at least kh × kw, then slice.
+  const extraH = Math.max(0, kh - (h + pads[0] + pads[2] - strides[0] * (ho - 1)))
+  const extraW = Math.max(0, kw - (wd + pads[1] + pads[3] - strides[1] * (wo - 1)))
+  const rh = h + pads[0] + pads[2] + extraH - strides[0] * (ho - 1)
+  const rw = wd + pads[1] + pads[3] + extraW - strides[1] * (wo - 1)
+  const [r] = g.emit('Conv', [xt, dyt], [{ shape: [cig, co, rh, rw], dtype: x.dtype }], {
+    kernel_shape: attr.ints([ho, wo]),
+    dilations: attr.ints(strides),
+    pads: attr.ints([pads[0], pads[1], pads[2] + extraH, pads[3] + extraW]),
+    ...(group !== 1 ? { group: attr.int(group) } : {})
+  })
+  const cropped = rh === kh && rw === kw ? r : op.slice(g, r, [0, 0], [kh, kw], [2, 3])
+  return op.transpose(g, cropped, [1, 0, 2, 3])
+}
+
+/** Per-output-cell 1/count for average pooling without counting padded cells. */
+function poolCounts(h: number, w: number, ho: number, wo: number, k: Pair, s: Pair, p: Quad): Float32Array {
+  const out = new Float32Array(ho * wo)
+  for (let i = 0; i < ho; i++) {
+    const r0 = Math.max(0, i * s[0] - p[0])
+    const r1 = Math.min(h, i * s[0] - p[0] + k[0])
+    for (let j = 0; j < wo; j++) {
+      const c0 = Math.max(0, j * s[1] - p[1])
+      const c1 = Math.min(w, j * s[1] - p[1] + k[1])
+      out[i * wo + j] = 1 / ((r1 - r0) * (c1 - c0))
+    }
+  }
+  return out
+}
+
+export const nnRules: Record<string, GradRule> = {
+  Conv: (g, e, [dy], needs) => {
+    const [x, w, b] = e.inputs
+    const strides = param<Pair>(e, 'strides')
+    const pads = param<Quad>(e, 'pads')
+    const group = param<number>(e, 'group')
+    const dilations = param<Pair>(e, 'dilations')
+    const grads: (Value | null)[] = [
+      needs[0] ? convInputGrad(g, dy!, w, x, strides, pads, group, dilations) : null,
+      needs[1] ? convWeightGrad(g, dy!, x, w, strides, pads, group, dilations) : null
+    ]
+    if (b) grads.push(needs[2] ? op.reduceSum(g, dy!, [0, 2, 3], false) : null)
+    return grads
+  },
+
+  MaxPool: (g, e, [dy]) => {
+    const x = e.inputs[0]
+    const indices = param<Value>(e, 'indices')
+    const kernel = param<Pair>(e, 'kernel')
+    const strides = param<Pair>(e, 'strides')
+    const pads = param<Quad>(e, 'pads')
+    const shape = x.shape as number[]
+    const overlapping = kernel[0] > strides[0] || kernel[1] > strides[1]
+    if (!overlapping && pads.every((p) => p === 0)) {
+      // Windows do not overlap: every input cell receives at most one gradient.
+      const [dx] = g.emit('MaxUnpool', [dy!, indices, g.constant(shape, [4], 'int64')], [{ shape, dtype: x.dtype }], {
+        kernel_shape: attr.ints(kernel),
+        strides: attr.ints(strides)
+      })
+      return [dx]
+    }
+    const total = shape.reduce((a, c) => a * c, 1)
+    const zeros = g.emit('ConstantOfShape', [g.constant([total], [1], 'int64')], [{ shape: [total], dtype: x.dtype }])[0]
+    const flatIdx = op.reshape(g, indices, [-1])
+    const flatDy = op.reshape(g, dy!, [-1])
+    const [scattered] = g.emit('ScatterElements', [zeros, flatIdx, flatDy], [{ shape: [total], dtype: x.dtype }], {
+      axis: attr.int(0),
+      reduction: attr.string('add')
+    })
+    return [op.reshape(g, scattered, shape)]
+  },
+
+  AveragePool: (g, e, [dy]) => {
+    const x = e.inputs[0]
+    const kernel = param<Pair>(e, 'kernel')
+    const strides = param<Pair>(e, 'strides')
+    const pads = param<Quad>(e, 'pads')
+    const [, c, h, w] = x.shape as number[]
+    const [, , ho, wo] = dy!.shape as number[]
+    const inv = poolCounts(h, w, ho, wo, kernel, strides, pads)
+    const uniform = inv.every((v) => v === inv[0])
+    const scaled = uniform ? dy! : op.mul(g, dy!, g.initializer(g.fresh('pool_inv_count'), inv, [1, 1, ho, wo]))
+    const ones = new Float32Array(c * kernel[0] * kernel[1]).fill(uniform ? inv[0] : 1)
+    const kernelValue = g.initializer(g.fresh('pool_spread'), ones, [c, 1, kernel[0], kernel[1]])
+    return [convInputGrad(g, scaled, kernelValue, x, strides, pads, c, [1, 1])]
+  },
+
+  GlobalAveragePool: (g, e, [dy]) => {
+    const x = e.inputs[0]
+    const [, , h, w] = x.shape as number[]
+    const spread = g.initializer(g.fresh('gap_spread'), new Float32Array(h * w).fill(1 / (h * w)), [1, 1, h, w])
+    return [op.mul(g, dy!, spread)]
+  },
+
+  Dropout: (g, e, [dy]) => {
+    const mask = param<Value>(e, 'mask')
+    const ratio = param<number>(e, 'ratio')
+    return [op.where(g, mask, op.mul(g, dy!, g.scalar(1 / (1 - ratio))), g.scalar(0))]
+  },
+
+  /**
+   * dx = a·dy + b·x̂ + c per channel, with a = γ/σ, b = −a·Σ(dy·x̂)/n, c = −a·Σdy/n; b·x̂ + c is computed
+   * in one pass as an inference-mode BatchNormalization of x (mean μ, variance 1 − ε).
+   */
+  BatchNormTrain: (g, e, [dy], needs) => {
+    const [x, scale] = e.inputs
+    const epsilon = param<number>(e, 'epsilon')
+    const axes = param<number[]>(e, 'axes')
+    const count = param<number>(e, 'count')
+    const centred = param<Value>(e, 'centred')
+    const varK = param<Value>(e, 'varK')
+    const mean = param<Value>(e, 'mean')
+    const c = x.shape[1] as number
+    const invStd = op.reshape(g, op.reciprocal(g, op.sqrt(g, op.add(g, varK, g.scalar(epsilon)))), [c])
+    const dBias = op.reduceSum(g, dy!, axes, false)
+    // Σ dy·x̂ = invStd · Σ dy·(x − μ)
+    const dScale = op.mul(g, op.reduceSum(g, op.mul(g, dy!, centred), axes, false), invStd)
+    let dx: Value | null = null
+    if (needs[0]) {
+      const a = op.mul(g, scale, invStd)
+      const aOverN = op.mul(g, a, g.scalar(-1 / count))
+      const bCoef = op.mul(g, op.mul(g, aOverN, dScale), invStd) // multiplies (x − μ)
+      const cCoef = op.mul(g, aOverN, dBias)
+      const shaped = (v: Value) => op.reshape(g, v, [1, c, ...axes.slice(1).map(() => 1)])
+      const affine = nn.batchNormInference(g, x, bCoef, cCoef, mean, g.constant(new Array(c).fill(1 - 1e-5), [c]), 1e-5)
+      dx = op.add(g, op.mul(g, dy!, shaped(a)), affine)
+    }
+    return [dx, needs[1] ? dScale : null, needs[2] ? dBias : null]
+  },
+
+  SoftmaxCrossEntropy: (g, e, [dl], needs) => {
+    const [, target] = e.inputs
+    const probs = op.exp(g, param<Value>(e, 'logp'))
+    const rowWeight = op.reduceSum(g, target, [-1], true)
+    let d = op.sub(g, op.mul(g, probs, rowWeight), target)
+    if (dl) d = op.mul(g, d, dl)
+    return [needs[0] ? d : null, null]
+  },
+
+  SigmoidBinaryCrossEntropy: (g, e, [dl], needs) => {
+    const [x, a, b] = e.inputs
+    // d/dx [a·x + b·softplus(−x)] = a − b·σ(−x)
+    let d = op.sub(g, a, op.mul(g, b, op.sigmoid(g, op.neg(g, x))))
+    if (dl) d = op.mul(g, d, dl)
+    return [needs[0] ? d : null, null, null]
+  },
+
+  SquaredError: (g, e, [dl], needs) => {
+    // Targets and weights are data: only the prediction gets a gradient.
+    const weight = e.inputs[2]
+    const diff = param<Value>(e, 'diff')
+    let d = op.mul(g, op.mul(g, diff, weight), g.scalar(2))
+    if (dl) d = op.mul(g, d, dl)
+    return [needs[0] ? d : null, null, null]
+  }
+}

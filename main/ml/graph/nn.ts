@@ -1,0 +1,147 @@
+/**
+ * Neural-network ops over NCHW tensors: convolution, pooling, dropout and batch normalisation, with
+ * static output shapes. Training-mode batch normalisation is one tape entry over several ONNX nodes so
+ * that autodiff can use its closed-form gradient.
+ */
+import { attr, type Attr, type Graph, type Value } from './graph'
+import * as op from './ops'
+import { windowOut } from './shapes'
+
+export interface ConvOptions {
+  strides?: [number, number]
+  /** [top, left, bottom, right] */
+  pads?: [number, number, number, number]
+  group?: number
+  dilations?: [number, number]
+}
+
+function convAttrs(kernel: [number, number], o: ConvOptions): Record<string, Attr> {
+  const attrs: Record<string, Attr> = { kernel_shape: attr.ints(kernel) }
+  if (o.strides) attrs.strides = attr.ints(o.strides)
+  if (o.pads) attrs.pads = attr.ints(o.pads)
+  if (o.group && o.group !== 1) attrs.group = attr.int(o.group)
+  if (o.dilations) attrs.dilations = attr.ints(o.dilations)
+  return attrs
+}
+
+/** 2-D convolution: x [N, Ci, H, W], w [Co, Ci/group, kh, kw], b [Co]. */
+export function conv(g: Graph, x: Value, w: Value, b: Value | null, o: ConvOptions = {}): Value {
+  const [, , kh, kw] = w.shape as number[]
+  const [sh, sw] = o.strides ?? [1, 1]
+  const [pt, pl, pb, pr] = o.pads ?? [0, 0, 0, 0]
+  const [dh, dw] = o.dilations ?? [1, 1]
+  const shape = [x.shape[0], w.shape[0], windowOut(x.shape[2], kh, sh, pt, pb, dh), windowOut(x.shape[3], kw, sw, pl, pr, dw)]
+  const inputs = b ? [x, w, b] : [x, w]
+  const [y] = g.emit('Conv', inputs, [{ shape, dtype: x.dtype }], convAttrs([kh, kw], o))
+  g.record({
+    op: 'Conv',
+    inputs,
+    outputs: [y],
+    params: { strides: [sh, sw], pads: [pt, pl, pb, pr], group: o.group ?? 1, dilations: [dh, dw] }
+  })
+  return y
+}
+
+/** Transposed convolution (not on the tape: used by gradients). w [Ci, Co/group, kh, kw]. */
+export function convTranspose(
+  g: Graph,
+  x: Value,
+  w: Value,
+  o: ConvOptions & { outputPadding?: [number, number] },
+  outShape: number[]
+): Value {
+  const [, , kh, kw] = w.shape as number[]
+  const attrs = convAttrs([kh, kw], o)
+  if (o.outputPadding && (o.outputPadding[0] || o.outputPadding[1])) attrs.output_padding = attr.ints(o.outputPadding)
+  const [y] = g.emit('ConvTranspose', [x, w], [{ shape: outShape, dtype: x.dtype }], attrs)
+  return y
+}
+
+export interface PoolOptions {
+  kernel: [number, number]
+  strides?: [number, number]
+  pads?: [number, number, number, number]
+}
+
+function poolShape(x: Value, o: PoolOptions) {
+  const [kh, kw] = o.kernel
+  const [sh, sw] = o.strides ?? o.kernel
+  const [pt, pl, pb, pr] = o.pads ?? [0, 0, 0, 0]
+  return {
+    shape: [x.shape[0], x.shape[1], windowOut(x.shape[2], kh, sh, pt, pb), windowOut(x.shape[3], kw, sw, pl, pr)],
+    attrs: { kernel_shape: attr.ints([kh, kw]), strides: attr.ints([sh, sw]), pads: attr.ints([pt, pl, pb, pr]) },
+    params: { kernel: [kh, kw], strides: [sh, sw], pads: [pt, pl, pb, pr] }
+  }
+}
+
+/** Max pooling; while recording it also outputs the argmax indices the gradient scatters into. */
+export function maxPool(g: Graph, x: Value, o: PoolOptions): Value {
+  const { shape, attrs, params } = poolShape(x, o)
+  if (!g.recording) return g.emit('MaxPool', [x], [{ shape, dtype: x.dtype }], attrs)[0]
+  const [y, indices] = g.emit('MaxPool', [x], [{ shape, dtype: x.dtype }, { shape, dtype: 'int64' }], attrs)
+  g.record({ op: 'MaxPool', inputs: [x], outputs: [y], params: { ...params, indices } })
+  return y
+}
+
+/** Average pooling; padded cells are not counted (ONNX's default, count_include_pad = 0). */
+export function averagePool(g: Graph, x: Value, o: PoolOptions): Value {
+  const { shape, attrs, params } = poolShape(x, o)
+  const [y] = g.emit('AveragePool', [x], [{ shape, dtype: x.dtype }], attrs)
+  g.record({ op: 'AveragePool', inputs: [x], outputs: [y], params })
+  return y
+}
+
+export function globalAveragePool(g: Graph, x: Value): Value {
+  const [y] = g.emit('GlobalAveragePool', [x], [{ shape: [x.shape[0], x.shape[1], 1, 1], dtype: x.dtype }])
+  g.record({ op: 'GlobalAveragePool', inputs: [x], outputs: [y], params: {} })
+  return y
+}
+
+/** Inverted dropout with a fresh random mask per run (ORT's generator, seeded per session). */
+export function dropout(g: Graph, x: Value, ratio: number, seed: number): Value {
+  const [y, mask] = g.emit(
+    'Dropout',
+    [x, g.scalar(ratio), g.constant([1], [], 'bool')],
+    [
+      { shape: x.shape, dtype: x.dtype },
+      { shape: x.shape, dtype: 'bool' }
+    ],
+    { seed: attr.int(seed) }
+  )
+  g.record({ op: 'Dropout', inputs: [x], outputs: [y], params: { ratio, mask } })
+  return y
+}
+
+/** Reduction axes of batch normalisation: every axis but the channel axis 1. */
+export function bnAxes(rank: number): number[] {
+  return [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)]
+}
+
+/** Inference-mode batch normalisation (running statistics). */
+export function batchNormInference(g: Graph, x: Value, scale: Value, bias: Value, mean: Value, variance: Value, epsilon: number): Value {
+  const [y] = g.emit('BatchNormalization', [x, scale, bias, mean, variance], [{ shape: x.shape, dtype: x.dtype }], {
+    epsilon: attr.float(epsilon)
+  })
+  return y
+}
+
+/**
+ * Training-mode batch normalisation over x [N, C, ...]: normalises with the batch's statistics.
+ * Returns y and the batch mean and biased variance ([C]) for the running-statistics update.
+ */
+export function batchNormTrain(g: Graph, x: Value, scale: Value, bias: Value, epsilon: number): { y: Value; mean: Value; variance: Value } {
+  const recording = g.recording
+  g.recording = false
+  const axes = bnAxes(x.shape.length)
+  const count = axes.reduce((n, a) => n * (x.shape[a] as number), 1)
+  const meanK = op.reduceMean(g, x, axes)
+  const centred = op.sub(g, x, meanK)
+  const varK = op.mul(g, op.reduce(g, 'ReduceSumSquare', centred, axes), g.scalar(1 / count))
+  const c = x.shape[1] as number
+  const mean = op.reshape(g, meanK, [c])
+  const variance = op.reshape(g, varK, [c])
+  const y = batchNormInference(g, x, scale, bias, mean, variance, epsilon)
+  g.recording = recording
+  g.record({ op: 'BatchNormTrain', inputs: [x, scale, bias], outputs: [y], params: { epsilon, axes, count, centred, varK, mean } })
+  return { y, mean, variance }
+}

@@ -138,6 +138,98 @@ export interface FeatureResult {
   items: FeatureEntry[]
 }
 
+// X-ray studies (main/xray): worklist fields, image facts and the display image of one decoded file.
+export type XrayFormat = 'dicom' | 'png' | 'jpeg' | 'tiff' | 'bmp'
+
+/** Worklist attributes, text decoded with the file's character set; null when absent (always for image files). */
+export interface XrayMetadata {
+  patientId: string | null
+  /** DICOM person name, alphabetic group, e.g. `DOE^JANE`. */
+  patientName: string | null
+  patientSex: string | null
+  /** e.g. `062Y` */
+  patientAge: string | null
+  /** `YYYY-MM-DD` */
+  patientBirthDate: string | null
+  accessionNumber: string | null
+  studyInstanceUid: string | null
+  seriesInstanceUid: string | null
+  sopInstanceUid: string | null
+  sopClassUid: string | null
+  /** e.g. CR, DX */
+  modality: string | null
+  /** e.g. PA, AP, LL */
+  viewPosition: string | null
+  laterality: string | null
+  bodyPart: string | null
+  /** `YYYY-MM-DD` (Study Date, else Series/Acquisition/Content Date) */
+  studyDate: string | null
+  /** `HH:MM:SS` */
+  studyTime: string | null
+  studyDescription: string | null
+  seriesDescription: string | null
+  seriesNumber: number | null
+  instanceNumber: number | null
+  institutionName: string | null
+  manufacturer: string | null
+  manufacturerModelName: string | null
+}
+
+/** mm per pixel; `ImagerPixelSpacing` is at the detector (magnified), `PixelSpacing` in the patient plane. */
+export interface PixelSpacing {
+  row: number
+  column: number
+  source: 'PixelSpacing' | 'ImagerPixelSpacing' | 'NominalScannedPixelSpacing'
+}
+
+export interface XrayImageInfo {
+  width: number
+  height: number
+  /** e.g. MONOCHROME1, MONOCHROME2, RGB */
+  photometric: string
+  samplesPerPixel: number
+  bitsAllocated: number
+  bitsStored: number
+  signed: boolean
+  /** Frames in the file; only the first is decoded. */
+  frames: number
+  transferSyntax: { uid: string; name: string } | null
+  lossy: boolean
+  pixelSpacing: PixelSpacing | null
+}
+
+/** VOI LUT Function (0028,1056). */
+export type WindowFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID'
+
+/** A window in modality units (e.g. HU). */
+export interface WindowLevel {
+  center: number
+  width: number
+  function: WindowFunction
+  explanation: string | null
+}
+
+/** The VOI a display image was made with. */
+export interface AppliedVoi extends WindowLevel {
+  kind: 'window' | 'lut' | 'full-range' | 'full-scale'
+  /** MONOCHROME1: shown inverted. */
+  invert: boolean
+}
+
+export interface XrayView {
+  name: string
+  format: XrayFormat
+  metadata: XrayMetadata
+  image: XrayImageInfo
+  /** Bounded results in words, e.g. "only the first of 16 frames is shown". */
+  warnings: string[]
+  /** The header's windows, to offer as presets. */
+  windows: WindowLevel[]
+  voi: AppliedVoi
+  /** 8-bit grey, row-major, at most `maxSide` on its long side; `scale` = display px per image px. */
+  display: { width: number; height: number; scale: number; data: Uint8Array }
+}
+
 export const settingsSchema = z.object({
   /** Shown on reports. */
   siteName: z.string().trim().max(120),
@@ -209,6 +301,21 @@ export const contract = {
         /** Encoded images (PNG, JPEG, TIFF, WebP), at most 64 per call. */
         images: z.array(z.instanceof(Uint8Array)).min(1).max(64),
         names: z.array(z.string()).optional()
+      })
+      .strict()
+  ),
+  // X-ray studies (main/xray).
+  'xray.view': channel<XrayView>()(
+    'open the X-ray',
+    z
+      .object({
+        /** The file's bytes as stored (DICOM, PNG, JPEG, TIFF, BMP); never modified. */
+        bytes: z.instanceof(Uint8Array),
+        name: z.string().min(1).max(260),
+        /** A window in modality units; the header's first (or the full range) when absent. */
+        window: z.object({ center: z.number().finite(), width: z.number().finite().positive() }).strict().optional(),
+        /** Long side of the display image (default 2048). */
+        maxSide: z.number().int().min(64).max(8192).optional()
       })
       .strict()
   )

@@ -5,6 +5,7 @@ import { featureHandlers } from '../ml/features/handlers'
 import { modelHandlers } from '../ml/registry/handlers'
 import { runtimeFor } from '../ml/runtime'
 import { SettingsStore } from '../settings/store'
+import { xrayViewHandlers } from '../xray/preprocess/view'
 
 /** One async function per channel of the contract, typed from it. */
 export type Handlers = { [C in Channel]: (args: ValidArgs<C>) => Promise<ChannelResult<C>> }
@@ -25,6 +26,7 @@ export function createHandlers(ctx: AppContext): Handlers {
       return next
     },
     ...modelHandlers(ctx),
-    ...featureHandlers(ctx)
+    ...featureHandlers(ctx),
+    ...xrayViewHandlers()
   }
 }

@@ -1,12 +1,14 @@
 /** The display image (≤ 2048 px, 8-bit) and the model input tensor a manifest's input spec asks for. */
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { repoRoot } from '../../../main/app/paths'
 import { createGrey } from '../../../main/imaging/raster'
 import type { InputSpec } from '../../../main/ml/registry/manifest'
 import { inputSpecSchema } from '../../../main/ml/registry/manifest'
-import { decodeXray, displayImage, inputGeometry, modelInput, prepareXray, presentationImage, resizeGrey } from '../../../main/xray'
+import { imagesToTensor } from '../../../main/ml/backbone/preprocess'
+import { decodeXray, displayImage, inputGeometry, modelInput, prepareXray, presentationImage } from '../../../main/xray'
 
 const samplesDir = path.join(repoRoot, '..', 'shared', 'datasets', 'xray', 'samples')
 const crFile = path.join(samplesDir, '1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm')
@@ -57,21 +59,30 @@ describe('model input', () => {
     assert.throws(() => inputGeometry({ ...imagenet, normalisation: { scale: 255, mean: [0.5, 0.5], std: [0.5] } }), /1 or 3 means/)
   })
 
-  it('NCHW float32 with ImageNet normalisation: each channel is (pixel/255 − mean)/std of the resized image', async () => {
+  it('NCHW float32 with ImageNet normalisation: exactly the backbone preprocessing’s tensor', async () => {
     const x = await decodeXray(crFile)
     const { raster } = presentationImage(x)
     const input = await modelInput(raster, imagenet)
     assert.deepEqual(input.dims, [1, 3, 224, 224])
     assert.ok(input.data instanceof Float32Array)
     assert.equal(input.data.length, 3 * 224 * 224)
-    const resized = await resizeGrey(raster, 224, 224)
-    for (const i of [0, 1000, 224 * 112 + 112, 224 * 224 - 1]) {
-      for (let c = 0; c < 3; c++) {
-        const expected = (resized.data[i] / 255 - imagenet.normalisation!.mean[c]) / imagenet.normalisation!.std[c]
-        assert.ok(Math.abs(input.data[c * 224 * 224 + i] - expected) < 1e-5)
-      }
-    }
+    const reference = imagesToTensor([raster], imagenet)
+    assert.deepEqual(reference.dims, input.dims)
+    assert.deepEqual(input.data, reference.data, 'bit-identical to main/ml/backbone/preprocess.ts')
+    // and the normalisation is the manifest's: (p/255 − mean)/std stays within the range it allows
+    const lowest = (0 - 0.485) / 0.229
+    const highest = (1 - 0.406) / 0.225
+    for (const v of input.data) assert.ok(v >= lowest - 1e-6 && v <= highest + 1e-6)
     assert.deepEqual(input.region, { fit: 'stretch', source: { x: 0, y: 0, width: 1024, height: 1024 }, target: { x: 0, y: 0, width: 224, height: 224 } })
+  })
+
+  it('matches the backbone preprocessing for a non-square image and its own manifest', async () => {
+    const x = await decodeXray(bigJpeg)
+    const { raster } = presentationImage(x)
+    const cropped = createGrey(1000, 700, new Uint8Array(1000 * 700).map((_, i) => raster.data[Math.floor(i / 1000) * raster.width + (i % 1000)]))
+    const spec = inputSpecSchema.parse(JSON.parse(readFileSync(path.join(repoRoot, 'resources', 'models', 'mobilenet-v2', 'manifest.json'), 'utf8')).inputs[0])
+    const input = await modelInput(cropped, spec)
+    assert.deepEqual(input.data, imagesToTensor([cropped], spec).data)
   })
 
   it('NHWC interleaves the same values, and uint8 inputs get raw pixels', async () => {
@@ -80,6 +91,8 @@ describe('model input', () => {
     const nhwc = await modelInput(grey, { ...imagenet, shape: [1, 2, 4, 3], size: { width: 4, height: 2 }, layout: 'NHWC' })
     assert.deepEqual(nhwc.dims, [1, 2, 4, 3])
     for (let i = 0; i < 8; i++) for (let c = 0; c < 3; c++) assert.equal(nhwc.data[i * 3 + c], nchw.data[c * 8 + i])
+    const plain = await modelInput(grey, inputSpecSchema.parse({ name: 'x', shape: [1, 1, 2, 4], dtype: 'float32', layout: 'NCHW' }))
+    assert.deepEqual(Array.from(plain.data), [0, 10, 20, 30, 40, 50, 60, 70].map((v) => Math.fround(v / 255)), 'no normalisation: 0…1')
     const raw = await modelInput(grey, inputSpecSchema.parse({ name: 'x', shape: [1, 1, 2, 4], dtype: 'uint8', layout: 'NCHW' }))
     assert.ok(raw.data instanceof Uint8Array)
     assert.deepEqual(Array.from(raw.data), [0, 10, 20, 30, 40, 50, 60, 70])
@@ -100,14 +113,16 @@ describe('model input', () => {
     const wide = createGrey(200, 100, new Uint8Array(200 * 100).fill(200))
     const spec = inputSpecSchema.parse({ name: 'x', shape: [1, 1, 50, 50], dtype: 'uint8', layout: 'NCHW' })
     const box = await modelInput(wide, spec, { fit: 'letterbox' })
-    assert.deepEqual(box.region.target, { x: 0, y: 12, width: 50, height: 25 })
+    const { x, y, width, height } = box.region.target
+    assert.deepEqual({ x, width }, { x: 0, width: 50 })
+    assert.ok(Math.abs(y - 12.5) <= 0.5 && Math.abs(height - 25) <= 1, JSON.stringify(box.region.target))
     assert.equal(box.data[0], 0, 'the bar above the image is black')
     assert.equal(box.data[25 * 50 + 25], 200)
-    const { y, height } = box.region.target
-    assert.equal(box.data[(y - 1) * 50 + 25], 0, 'row above the target is bar')
-    assert.equal(box.data[y * 50 + 25], 200, 'first target row is image')
-    assert.equal(box.data[(y + height - 1) * 50 + 25], 200, 'last target row is image')
-    assert.equal(box.data[(y + height) * 50 + 25], 0, 'row below the target is bar')
+    // the edge rows blend bar and image (the filter spans both); the rows next to them do not
+    assert.equal(box.data[(y - 2) * 50 + 25], 0, 'bar above the target')
+    assert.equal(box.data[(y + 1) * 50 + 25], 200, 'image inside the target')
+    assert.equal(box.data[(y + height - 2) * 50 + 25], 200, 'image inside the target')
+    assert.equal(box.data[(y + height + 1) * 50 + 25], 0, 'bar below the target')
     const crop = await modelInput(wide, spec, { fit: 'center-crop' })
     assert.deepEqual(crop.region.source, { x: 50, y: 0, width: 100, height: 100 })
     assert.equal(crop.data[0], 200)

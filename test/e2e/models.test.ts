@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { sourceResourcesDir } from '../../main/app/paths'
-import { ensureMobilenet } from '../../main/ml/backbone/mobilenet'
+import { ensureMobilenet, mobilenetId } from '../../main/ml/backbone/mobilenet'
 import { headManifest, linearHead } from '../unit/ml/registry-fixtures'
 import { signInAsNewReviewer, startApp, type E2EApp } from './harness'
 
@@ -45,7 +45,7 @@ describe('Models screen, end to end in Chromium against the real handler table',
     assert.equal(await page.getByTestId('inference-device').innerText(), `CPU · ${os.availableParallelism()} threads`)
 
     const table = page.getByTestId('model-table')
-    const backbone = table.locator('tr[data-model="mobilenet-v2@1.0.0"]')
+    const backbone = table.locator(`tr[data-model="${mobilenetId}"]`)
     await backbone.waitFor()
     assert.match(await backbone.innerText(), /shipped\s+active/)
 

@@ -19,7 +19,7 @@ import { decodeWeights, readNsfwjsModel } from './tfjs-weights'
 
 export const mobilenetName = 'mobilenet-v2'
 /** Bump when the converted graph's outputs change meaning: feature caches are keyed by it. */
-export const mobilenetVersion = '1.0.0'
+export const mobilenetVersion = '1.1.0'
 export const mobilenetId = `${mobilenetName}@${mobilenetVersion}`
 export const imageSize = 224
 
@@ -31,10 +31,11 @@ export const mobilenetOutputs: (OutputRequest & { kind: 'features' | 'map'; abou
 ]
 
 /**
- * Pixels are scaled to [-1, 1], as the ImageNet training of Keras' MobileNetV2 did
- * (keras.applications.mobilenet_v2.preprocess_input).
+ * Pixels are scaled to [0, 1], as nsfwjs feeds them (`img / 255`) to the whole network, fine-tuned blocks
+ * included. (Keras' ImageNet preprocessing would be [-1, 1]; on NIH Pneumonia vs No Finding a linear probe
+ * on [0, 1] inputs scored higher at both feature outputs: validation AUC 0.90 vs 0.88 at block 10.)
  */
-export const mobilenetNormalisation = { scale: 255, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }
+export const mobilenetNormalisation = { scale: 255, mean: [0, 0, 0], std: [1, 1, 1] }
 
 export function nsfwjsModelDir(root = repoRoot): string {
   return path.join(root, 'node_modules', 'nsfwjs', 'dist', 'models', 'mobilenet_v2')

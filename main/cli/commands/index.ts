@@ -1,7 +1,8 @@
 import type { Command } from '../command'
+import { featuresCommand } from './features'
 import { infoCommand } from './info'
 import { modelsCommand } from './models'
 import { versionCommand } from './version'
 
 /** Every `lightbox <command>`; later features add theirs here. */
-export const commands: Command[] = [versionCommand, infoCommand, modelsCommand] as Command[]
+export const commands: Command[] = [versionCommand, infoCommand, modelsCommand, featuresCommand] as Command[]

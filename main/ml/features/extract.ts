@@ -77,8 +77,8 @@ export async function extractFeatures(backbone: Backbone, images: ImageFile[], o
   let done = fromCache
   options.onProgress?.(done, images.length, fromCache)
 
-  for (let start = 0; start < pending.length; start += batchSize) {
-    if (options.signal?.aborted) throw new LabError('cancelled', 'Feature extraction was cancelled.')
+  // Decode and preprocess the next batch while onnxruntime runs this one (its threads, not the event loop).
+  const prepare = async (start: number) => {
     const batch = pending.slice(start, start + batchSize)
     const rasters = await Promise.all(
       batch.map(async (p) => {
@@ -86,7 +86,17 @@ export async function extractFeatures(backbone: Backbone, images: ImageFile[], o
         return decode(file.bytes, file.name)
       })
     )
-    const out = await backbone.session.run({ [input.name]: imagesToTensor(rasters, input) }, outputs)
+    return { batch, tensor: imagesToTensor(rasters, input) }
+  }
+  let next = pending.length > 0 ? prepare(0) : null
+  for (let start = 0; next; start += batchSize) {
+    if (options.signal?.aborted) throw new LabError('cancelled', 'Feature extraction was cancelled.')
+    const { batch, tensor } = await next
+    const running = backbone.session.run({ [input.name]: tensor }, outputs)
+    next = start + batchSize < pending.length ? prepare(start + batchSize) : null
+    // A failed prefetch surfaces when it is awaited, not as an unhandled rejection meanwhile.
+    next?.catch(() => {})
+    const out = await running
     const entries = batch.map((p, i): FeatureEntry => {
       const vectors: FeatureEntry['outputs'] = {}
       for (const name of outputs) {

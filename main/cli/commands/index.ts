@@ -3,6 +3,7 @@ import { featuresCommand } from './features'
 import { infoCommand } from './info'
 import { modelsCommand } from './models'
 import { versionCommand } from './version'
+import { xrayInfoCommand } from './xray-info'
 
 /** Every `lightbox <command>`; later features add theirs here. */
-export const commands: Command[] = [versionCommand, infoCommand, modelsCommand, featuresCommand] as Command[]
+export const commands: Command[] = [versionCommand, infoCommand, modelsCommand, featuresCommand, xrayInfoCommand] as Command[]

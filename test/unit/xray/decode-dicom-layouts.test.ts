@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { decodeXray, formatPersonName } from '../../../main/xray'
-import { type DicomElement, greyImage, syntaxes, writeDicom } from './decode-dicom-writer'
+import sharp from 'sharp'
+import { type DicomElement, Fragments, greyImage, syntaxes, writeDicom } from './decode-dicom-writer'
 
 const ramp16 = (n: number, f: (i: number) => number) => new Uint16Array(n).map((_, i) => f(i))
 
@@ -71,6 +72,17 @@ describe('DICOM pixel layouts', () => {
       assert.deepEqual(Array.from(x.pixels.data), expected, `planar ${planar}`)
       assert.ok(x.warnings.some((w) => /colour image \(RGB\); it is shown in grey/.test(w)))
     }
+  })
+
+  it('reduces a colour JPEG (YBR_FULL_422) to the luminance the codec decodes', async () => {
+    const rgb = new Uint8Array(16 * 16 * 3).map((_, i) => [200, 60, 20][i % 3])
+    const jpeg = new Uint8Array(await sharp(rgb, { raw: { width: 16, height: 16, channels: 3 } }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer())
+    const els: DicomElement[] = greyImage({ rows: 16, columns: 16, bitsAllocated: 8, photometric: 'YBR_FULL_422', pixels: new Fragments([jpeg]) }).map((e) =>
+      e.tag === 0x00280002 ? { ...e, value: 3 } : e
+    )
+    const x = await decodeXray(writeDicom(els, { transferSyntax: '1.2.840.10008.1.2.4.50' }))
+    const expected = 0.299 * 200 + 0.587 * 60 + 0.114 * 20
+    for (const v of x.pixels.data) assert.ok(Math.abs(v - expected) <= 3, `${v} vs ${expected}`)
   })
 
   it('refuses pixel data shorter than one frame, naming the sizes', async () => {

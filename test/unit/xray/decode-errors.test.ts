@@ -112,6 +112,31 @@ describe('X-ray decoding: corrupted files', () => {
     assert.match(err.message, /damaged: its RLE Lossless pixel data could not be decoded/)
   })
 
+  it('damage inside any compressed stream gives an image or a LabError, never a crash', async () => {
+    // Deterministic damage at three places of each compressed sample's pixel data.
+    const files = ['jpeg_baseline_8bit.dcm', 'jpeg_lossless_sel1.dcm', 'jpeg_ls.dcm', 'jpeg_2000.dcm', 'rle.dcm']
+    for (const f of files) {
+      const original = new Uint8Array(readFileSync(path.join(daikonDir, f)))
+      const start = pixelDataOffset(original) + 40
+      for (const at of [0.02, 0.3, 0.7]) {
+        const bytes = original.slice()
+        const from = start + Math.floor((bytes.length - start) * at)
+        for (let i = from; i < Math.min(bytes.length, from + 200); i++) bytes[i] = (i * 97) & 0xff
+        try {
+          const x = await decodeXray(bytes, { name: f })
+          assert.equal(x.pixels.data.length, x.image.width * x.image.height)
+        } catch (err) {
+          assert.ok(err instanceof LabError, `${f} at ${at}: ${String(err)}`)
+          assert.equal(err.code, 'bad_input', `${f} at ${at}: ${err.message}`)
+          assert.ok(err.message.includes(f))
+        }
+      }
+    }
+    // the codecs still work afterwards
+    const ok = await decodeXray(path.join(daikonDir, 'jpeg_ls.dcm'))
+    assert.equal(ok.image.width, 1024)
+  })
+
   it('random bytes are not taken for an image', async () => {
     const noise = new Uint8Array(4096).map((_, i) => (i * 2654435761) >>> 24)
     const err = await failure(noise, 'noise.bin')
@@ -180,6 +205,23 @@ describe('X-ray decoding: unsupported features are named', () => {
       assert.equal(err.code, 'unsupported')
       assert.match(err.message, new RegExp(`${bits}-bit pixels; only 8 and 16 bits allocated are supported`))
     }
+  })
+
+  it('an RLE-compressed BMP', async () => {
+    const header = new Uint8Array(54 + 1024 + 8)
+    const dv = new DataView(header.buffer)
+    header.set([0x42, 0x4d])
+    dv.setUint32(2, header.length, true)
+    dv.setUint32(10, 54 + 1024, true)
+    dv.setUint32(14, 40, true)
+    dv.setInt32(18, 4, true)
+    dv.setInt32(22, 1, true)
+    dv.setUint16(26, 1, true)
+    dv.setUint16(28, 8, true)
+    dv.setUint32(30, 1, true) // BI_RLE8
+    const err = await failure(header, 'rle.bmp')
+    assert.equal(err.code, 'unsupported')
+    assert.match(err.message, /run-length compressed BMP \(RLE8\), which is not supported/)
   })
 
   it('a 32-bit floating-point TIFF', async () => {

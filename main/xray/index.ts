@@ -36,13 +36,25 @@
  *   // input.data: Float32Array (or Uint8Array for uint8 inputs), input.dims [1,C,H,W] | [1,H,W,C],
  *   // input.region: which part of the image the tensor shows (to put heatmaps back on the display).
  *
- * `modelInput` takes any presented 8-bit grey raster (from `presentationImage`), resizes it with sharp
- * (Lanczos), repeats grey into the spec's channels and applies (pixel/scale − mean)/std. Pass
- * `{ into: batchArray, offset: k * C * H * W }` to fill a batch tensor in place. Use the same call for
- * training images and for inference so both see identical pixels.
+ * `modelInput` takes any presented 8-bit grey raster (from `presentationImage`), resizes it with the
+ * backbone's antialiased bilinear filter, repeats grey into the spec's channels and applies
+ * (pixel/scale − mean)/std. With `fit: 'stretch'` (default) the tensor is bit-identical to
+ * main/ml/backbone/preprocess.ts `imagesToTensor` (tested), so features from either path agree; it is
+ * several times faster and writes into a batch tensor with `{ into: batch, offset: k * C * H * W }`.
+ * 'letterbox' and 'center-crop' keep the aspect ratio; `input.region` says where the image lies.
+ *
+ * For the feature cache (main/ml/features/extract.ts), pass `decode: xrayRaster` so that DICOMs and
+ * 16-bit images are windowed the same way as everywhere else.
+ *
+ * ## IPC and CLI
+ *
+ * `xray.view` (preload/api.ts) decodes a study's bytes for the viewer: metadata, image facts, header
+ * windows, the applied VOI and the display image (8-bit grey, ≤ 2048 px). `lightbox xray-info <file>`
+ * prints the same and can save the display image (`--png`). `npm run bench -- xray-decode` times it.
  *
  * `prepareXray(source, { inputSpec })` does all three in one go (one decode, one presentation).
  */
+import type { GreyRaster } from '../imaging/raster'
 import type { InputSpec } from '../ml/registry/manifest'
 import { decodeXray, type DecodeOptions } from './decode'
 import { shrinkToFit, type DisplayImage } from './preprocess/display'
@@ -55,6 +67,11 @@ export { formatPersonName } from './decode/dicom/text'
 export { supportedTransferSyntaxes, transferSyntax } from './decode/dicom/transfer-syntax'
 export * from './preprocess'
 export type * from './types'
+
+/** Decode + default presentation: the 8-bit grey raster the models see (a `decode` hook for feature extraction). */
+export async function xrayRaster(source: string | Uint8Array, name?: string, voi?: VoiChoice): Promise<GreyRaster<Uint8Array>> {
+  return presentationImage(await decodeXray(source, { name }), voi).raster
+}
 
 export interface PreparedXray {
   decoded: DecodedXray

@@ -8,7 +8,7 @@ import { createGrey } from '../../../main/imaging/raster'
 import type { InputSpec } from '../../../main/ml/registry/manifest'
 import { inputSpecSchema } from '../../../main/ml/registry/manifest'
 import { imagesToTensor } from '../../../main/ml/backbone/preprocess'
-import { decodeXray, displayImage, inputGeometry, modelInput, prepareXray, presentationImage } from '../../../main/xray'
+import { decodeXray, displayImage, inputGeometry, modelInput, prepareXray, presentationImage, xrayRaster } from '../../../main/xray'
 
 const samplesDir = path.join(repoRoot, '..', 'shared', 'datasets', 'xray', 'samples')
 const crFile = path.join(samplesDir, '1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm')
@@ -133,5 +133,8 @@ describe('model input', () => {
     assert.equal(p.decoded.metadata.modality, 'CR')
     assert.equal(p.display.raster.width, 1024)
     assert.deepEqual(p.input?.dims, [1, 3, 224, 224])
+    // the feature-extraction hook gives the same presented pixels
+    const raster = await xrayRaster(new Uint8Array(readFileSync(crFile)), 'cr.dcm')
+    assert.deepEqual(raster.data, presentationImage(p.decoded).raster.data)
   })
 })

@@ -150,10 +150,56 @@ export function solidity(m: ObjectMask, area = maskArea(m)): number {
   return hull > 0 ? Math.min(1, area / hull) : 1
 }
 
-/** Outer boundary pixels in image coordinates, clockwise. */
+/**
+ * Outer boundary pixels in image coordinates, clockwise (Moore-neighbour tracing, 8-connected, stopping
+ * when the start pixel is entered again from the same side). Hand-written: image-js's 8-connected
+ * tracer (Pavlidis) stops early on shapes whose first pixel hangs on by a corner.
+ */
 export function outerContour(m: ObjectMask): Point[] {
-  const points = toImageJsMask(m).getExternalContour({ allowCorners: true })
-  return points.map((p) => [p.column + m.box.x, p.row + m.box.y] as Point)
+  const w = m.box.width
+  const h = m.box.height
+  let start = -1
+  for (let i = 0; i < m.data.length && start < 0; i++) if (m.data[i]) start = i
+  if (start < 0) return []
+  const at = (x: number, y: number) => x >= 0 && y >= 0 && x < w && y < h && m.data[y * w + x] === 1
+  // Neighbours clockwise from west (image y down): W, NW, N, NE, E, SE, S, SW.
+  const dx = [-1, -1, 0, 1, 1, 1, 0, -1]
+  const dy = [0, -1, -1, -1, 0, 1, 1, 1]
+  const sx = start % w
+  const sy = (start - sx) / w
+  const out: Point[] = [[sx + m.box.x, sy + m.box.y]]
+  // The start pixel is the first in raster order, so its west neighbour is background: backtrack = west.
+  // Stop when the trace is about to repeat its first move (start -> second pixel).
+  let x = sx
+  let y = sy
+  let back = 0
+  let second = -1
+  for (let steps = 0; steps < 8 * (w + 2) * (h + 2); steps++) {
+    let found = -1
+    for (let k = 1; k <= 8; k++) {
+      const d = (back + k) % 8
+      if (at(x + dx[d], y + dy[d])) {
+        found = d
+        break
+      }
+    }
+    if (found < 0) break // a single pixel
+    const nx = x + dx[found]
+    const ny = y + dy[found]
+    if (x === sx && y === sy) {
+      if (second === ny * w + nx) break
+      if (second < 0) second = ny * w + nx
+    }
+    // Backtrack from the new pixel: the neighbour examined just before `found`.
+    const prev = (found + 7) % 8
+    const bx = x + dx[prev] - nx
+    const by = y + dy[prev] - ny
+    back = dx.findIndex((v, i) => v === bx && dy[i] === by)
+    x = nx
+    y = ny
+    if (x !== sx || y !== sy) out.push([x + m.box.x, y + m.box.y])
+  }
+  return out
 }
 
 /** Shrinks the box to the pixels that are set (a mask with none keeps a 0×0 box). */

@@ -139,7 +139,7 @@ export async function trainNetworkHead(
     threads: options.threads,
     signal: options.signal,
     onProgress: (p) => {
-      if (p.phase !== 'train') options.onEpoch?.(p.epoch, p.epochs)
+      if (p.phase === 'validate') options.onEpoch?.(p.epoch, p.epochs)
     }
   })
   return {

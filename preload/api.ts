@@ -9,6 +9,8 @@
  * Binary payloads (image bytes, tensors) are `Uint8Array`, which Electron's IPC clones as they are.
  */
 import { z } from 'zod'
+import * as karyotype from './karyotype'
+import type { CellAnalysis, Ideogram, IscnPrefill, IscnValidation, KaryogramImage, MetaphaseAnalysis, ReportFile } from './karyotype'
 
 // ---------------------------------------------------------------------------------------------
 // Shared result and error shapes
@@ -318,7 +320,16 @@ export const contract = {
         maxSide: z.number().int().min(64).max(8192).optional()
       })
       .strict()
-  )
+  ),
+  // Karyotyping workspace (main/karyotype-ipc, main/report; argument schemas in preload/karyotype.ts).
+  'karyotype.analyse': channel<MetaphaseAnalysis>()('analyse the metaphase', karyotype.analyseArgs),
+  'karyotype.edit': channel<CellAnalysis>()('edit the segmentation', karyotype.editArgs),
+  'karyotype.reclassify': channel<CellAnalysis>()('classify the chromosomes', karyotype.reclassifyArgs),
+  'karyotype.ideogram': channel<Ideogram>()('read the ideogram', z.object({ resolution: karyotype.bandResolutionSchema }).strict()),
+  'karyotype.iscn': channel<IscnPrefill>()('write the ISCN result', karyotype.iscnArgs),
+  'karyotype.validateIscn': channel<IscnValidation>()('check the ISCN result', karyotype.validateIscnArgs),
+  'karyotype.karyogram': channel<KaryogramImage>()('draw the karyogram', karyotype.karyogramArgs),
+  'karyotype.report': channel<ReportFile>()('make the report', karyotype.reportArgs)
 } as const
 
 export type Contract = typeof contract

@@ -1,6 +1,7 @@
 import type { Channel, ChannelResult, ValidArgs } from '../../preload/api'
 import type { AppContext } from '../app/context'
 import { appInfo } from '../app/info'
+import { karyotypeHandlers } from '../karyotype-ipc/handlers'
 import { featureHandlers } from '../ml/features/handlers'
 import { modelHandlers } from '../ml/registry/handlers'
 import { runtimeFor } from '../ml/runtime'
@@ -27,6 +28,7 @@ export function createHandlers(ctx: AppContext): Handlers {
     },
     ...modelHandlers(ctx),
     ...featureHandlers(ctx),
-    ...xrayViewHandlers()
+    ...xrayViewHandlers(),
+    ...karyotypeHandlers(ctx)
   }
 }

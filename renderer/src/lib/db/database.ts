@@ -1,5 +1,6 @@
 import Dexie, { type EntityTable, type Table } from 'dexie'
 import type { FeatureCacheRecord } from './feature-cache'
+import type { CellAnalysisRecord, KaryogramRecord, KaryotypeCell, KaryotypeResult, MetaphaseImageRecord } from './karyotype-records'
 import type { ModelRecord } from './models'
 import type { AuditEntry, CaseRecord, Reviewer } from './types'
 
@@ -18,6 +19,12 @@ export class LightboxDB extends Dexie {
   models!: Table<ModelRecord, string>
   /** v2: backbone features by [backbone+hash]; derived data, rebuilt by running the backbone. */
   featureCache!: Table<FeatureCacheRecord, [string, string]>
+  /** v3: karyotyping (metaphase cells, their images, analyses, karyogram corrections, result versions). */
+  karyotypeCells!: Table<KaryotypeCell, string>
+  metaphaseImages!: Table<MetaphaseImageRecord, string>
+  cellAnalyses!: Table<CellAnalysisRecord, string>
+  karyograms!: Table<KaryogramRecord, string>
+  karyotypeResults!: Table<KaryotypeResult, string>
 
   constructor(name: string = databaseName) {
     super(name)
@@ -30,6 +37,14 @@ export class LightboxDB extends Dexie {
     this.version(2).stores({
       models: 'id, name, task, source',
       featureCache: '[backbone+hash], backbone'
+    })
+    // v3 (karyotyping): new tables only, nothing to upgrade.
+    this.version(3).stores({
+      karyotypeCells: 'id, caseId, [caseId+order], status',
+      metaphaseImages: 'id, caseId',
+      cellAnalyses: 'id, caseId',
+      karyograms: 'id, caseId',
+      karyotypeResults: 'id, caseId, [caseId+version], status'
     })
   }
 }

@@ -14,6 +14,9 @@ import { repoRoot } from '../../../main/app/paths'
 import { LabError } from '../../../main/errors'
 import { readGreyImage } from '../../../main/imaging/read-image'
 import { decodeXray, presentationImage, sniffFormat } from '../../../main/xray'
+import { decodeJpeg8 } from '../../../main/xray/decode/codecs/jpeg-8bit'
+import { readJpegFrameHeader } from '../../../main/xray/decode/codecs/jpeg-header'
+import { parseDicomBytes } from '../../../main/xray/decode/dicom/parse-dataset'
 import type { DecodedXray, StoredData } from '../../../main/xray/types'
 
 const samplesDir = path.join(repoRoot, '..', 'shared', 'datasets', 'xray', 'samples')
@@ -47,6 +50,10 @@ function stats(data: StoredData | Uint8Array) {
   }
   const mean = sum / data.length
   return { min, max, mean, std: Math.sqrt(Math.max(0, sum2 / data.length - mean * mean)), levels: levels.size }
+}
+
+function headerSyntax(file: string): string | undefined {
+  return dicomParser.parseDicom(Buffer.from(readFileSync(file)), { untilTag: 'x00020010' }).string('x00020010')?.trim()
 }
 
 function headerSize(bytes: Uint8Array): { rows: number; columns: number } {
@@ -108,6 +115,22 @@ describe('X-ray decoded pixels agree with independent decodes', () => {
     assert.equal(reference.image.transferSyntax?.uid, '1.2.840.10008.1.2.5')
     assert.ok(jpeg.range.max > 255, 'values use more than 8 bits')
     assert.deepEqual(Array.from(jpeg.pixels.data), Array.from(reference.pixels.data))
+  })
+
+  it('native libjpeg-turbo (sharp) and its WebAssembly build decode the JPEG samples identically', async () => {
+    const jpegDicoms = dicomFiles.filter((f) => headerSyntax(f) === '1.2.840.10008.1.2.4.50')
+    assert.ok(jpegDicoms.length >= 2)
+    for (const file of jpegDicoms) {
+      const { dataSet } = parseDicomBytes(new Uint8Array(readFileSync(file)), path.basename(file))
+      const el = dataSet.elements['x7fe00010']
+      const frames = Number(dataSet.string('x00280008') ?? 1)
+      const stream = frames > 1 ? dicomParser.readEncapsulatedImageFrame(dataSet, el, 0) : dicomParser.readEncapsulatedPixelDataFromFragments(dataSet, el, 0, el.fragments!.length)
+      const header = readJpegFrameHeader(stream)!
+      const native = await decodeJpeg8(stream, header, 'native')
+      const wasm = await decodeJpeg8(stream, header, 'wasm')
+      assert.equal(native.data.length, header.width * header.height)
+      assert.ok(Buffer.from(native.data.buffer, native.data.byteOffset, native.data.byteLength).equals(Buffer.from(wasm.data.buffer, wasm.data.byteOffset, wasm.data.byteLength)), file)
+    }
   })
 
   it('the big-endian slice equals its little-endian copy in the volume (same MR slice)', async (t) => {

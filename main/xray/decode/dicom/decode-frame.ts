@@ -5,6 +5,7 @@
 import type { DataSet } from 'dicom-parser'
 import { LabError } from '../../../errors'
 import { decodeJpeg12 } from '../codecs/jpeg-12bit'
+import { decodeJpeg8 } from '../codecs/jpeg-8bit'
 import { readJpegFrameHeader } from '../codecs/jpeg-header'
 import { decodeJpegLossless } from '../codecs/jpeg-lossless'
 import { decodeNative } from '../codecs/native'
@@ -84,7 +85,7 @@ async function decodeCompressed(
         })
       }
       if (header.process === 3 || header.process === 7) return decodeJpegLossless(bytes)
-      if (header.precision === 8) return decodeWithWasm('JPEGDecoder', bytes)
+      if (header.precision === 8) return decodeJpeg8(bytes, header)
       if (header.precision === 12) {
         if (header.components !== 1) {
           throw new LabError('unsupported', `${name} holds 12-bit colour JPEG, which is not supported.`, {

@@ -232,6 +232,25 @@ export interface XrayView {
   display: { width: number; height: number; scale: number; data: Uint8Array }
 }
 
+/** One output of a head: softmax over `labels`, or each label an independent sigmoid. */
+export const headTaskSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'letters, digits, _ and - (starting with a letter)'),
+    type: z.enum(['softmax', 'sigmoid']),
+    labels: z.array(z.string().min(1)).min(1)
+  })
+  .strict()
+
+export interface HeadTrainResult {
+  model: ModelSummary
+  kind: 'gnb' | 'linear' | 'mlp'
+  /** For 'auto': why this kind won, with every candidate's validation score. */
+  choice: string | null
+  metrics: { [name: string]: number }
+  trainCount: number
+  valCount: number
+}
+
 export const settingsSchema = z.object({
   /** Shown on reports. */
   siteName: z.string().trim().max(120),
@@ -303,6 +322,35 @@ export const contract = {
         /** Encoded images (PNG, JPEG, TIFF, WebP), at most 64 per call. */
         images: z.array(z.instanceof(Uint8Array)).min(1).max(64),
         names: z.array(z.string()).optional()
+      })
+      .strict()
+  ),
+  'heads.train': channel<HeadTrainResult>()(
+    'train the head',
+    z
+      .object({
+        /** Backbone `name@version` and the feature output the features came from. */
+        backbone: z.string().min(3),
+        output: z.string().min(1),
+        tasks: z.array(headTaskSchema).min(1),
+        /** [count × dim] row-major, from the feature cache. */
+        features: z.instanceof(Float32Array),
+        dim: z.number().int().positive(),
+        /** Per task: softmax → Int32Array of class indices (-1 unknown); sigmoid → Float32Array [count × labels] of 0/1 (NaN unknown). */
+        targets: z.record(z.string(), z.union([z.instanceof(Int32Array), z.instanceof(Float32Array)])),
+        /** Per sample, the group (patient, cell) that must not straddle the validation split; default each sample alone. */
+        groups: z.array(z.string()).optional(),
+        validationFraction: z.number().gt(0).lt(1).default(0.25),
+        kind: z.enum(['auto', 'gnb', 'linear', 'mlp']).default('auto'),
+        mlp: z.object({ hidden: z.array(z.number().int().positive()).min(1), dropout: z.number().min(0).lt(1) }).strict().optional(),
+        epochs: z.number().int().positive().max(1000).optional(),
+        name: z.string().min(1),
+        version: z.string().min(1),
+        modelTask: z.string().min(1),
+        parent: z.string().nullable().default(null),
+        promote: z.boolean().default(false),
+        /** Progress arrives as `task.progress` events with this id. */
+        taskId: z.string().optional()
       })
       .strict()
   ),

@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context'
 import { appInfo } from '../app/info'
 import { karyotypeHandlers } from '../karyotype-ipc/handlers'
 import { featureHandlers } from '../ml/features/handlers'
+import { headHandlers } from '../ml/heads/handlers'
 import { modelHandlers } from '../ml/registry/handlers'
 import { runtimeFor } from '../ml/runtime'
 import { SettingsStore } from '../settings/store'
@@ -28,6 +29,7 @@ export function createHandlers(ctx: AppContext): Handlers {
     },
     ...modelHandlers(ctx),
     ...featureHandlers(ctx),
+    ...headHandlers(ctx),
     ...xrayViewHandlers(),
     ...karyotypeHandlers(ctx)
   }

@@ -14,6 +14,7 @@ import { FileFeatureCache } from '../../../main/ml/features/file-cache'
 import { ModelRuntime, type ModelSession } from '../../../main/ml/runtime/runtime'
 import { LightboxDB } from '../../../renderer/src/lib/db/database'
 import { contentHash as browserHash, DexieFeatureCache } from '../../../renderer/src/lib/db/feature-cache'
+import { featuresFor } from '../../../renderer/src/lib/ml/features'
 
 const nihDir = path.join(sharedDatasetsDir(repoRoot), 'xray', 'nih')
 
@@ -153,5 +154,28 @@ describe('feature extraction through the cache (real backbone, real NIH images)'
       assert.ok(a.every((v, k) => Math.abs(v - b[k]) < 1e-4))
     }
     assert.equal(await cache.count(mobilenetId), 5)
+  })
+})
+
+describe("the renderer's features: Dexie first, main only for what is missing", () => {
+  it('sends only uncached images to main and caches what comes back', async () => {
+    const db = new LightboxDB(`renderer-features-${crypto.randomUUID()}`)
+    const cache = new DexieFeatureCache(db)
+    const images = ['one', 'two', 'three'].map((name) => ({ name, bytes: new TextEncoder().encode(`image ${name}`) }))
+    const sent: string[][] = []
+    // Stands in for main's features.extract: deterministic vectors from the bytes' hash.
+    const extract = async ({ backbone, images: imgs, names }: { backbone: string; images: Uint8Array[]; names: string[] }) => {
+      sent.push(names)
+      return { backbone, items: imgs.map((b) => ({ backbone, hash: contentHash(b), outputs: { features: Float32Array.from([b.length, b[6]]) } })) }
+    }
+    const first = await featuresFor(images.slice(0, 2), 'bb@1', cache, extract)
+    assert.deepEqual(sent, [['one', 'two']])
+    const again = await featuresFor(images, 'bb@1', cache, extract)
+    assert.deepEqual(sent, [['one', 'two'], ['three']], 'only the new image went to main')
+    assert.deepEqual(again[0].outputs['features'], first[0].outputs['features'])
+    await featuresFor(images, 'bb@2', cache, extract)
+    assert.equal(sent.at(-1)!.length, 3, 'another backbone version needs its own features')
+    assert.equal(await cache.count('bb@1'), 3)
+    await db.delete()
   })
 })

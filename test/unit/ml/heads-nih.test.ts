@@ -31,6 +31,9 @@ import {
   type TrainedHead
 } from '../../../main/ml/heads'
 import { ModelRegistry } from '../../../main/ml/registry/registry'
+import { createAppContext } from '../../../main/app/create-context'
+import { createDispatcher } from '../../../main/ipc/dispatch'
+import { createHandlers } from '../../../main/ipc/handlers'
 import { ModelRuntime } from '../../../main/ml/runtime/runtime'
 
 const nihDir = path.join(sharedDatasetsDir(repoRoot), 'xray', 'nih')
@@ -161,5 +164,24 @@ describe('heads learning on real NIH features', () => {
     const val = data(tasks, 'val')
     const out = await session.run({ features: { dtype: 'float32', data: val.features.subarray(0, 96 * 3), dims: [3, 96] } })
     assert.deepEqual(out['pneumonia'].dims, [3, 1])
+  })
+
+  it('trains, registers and promotes a multi-task head through the heads.train IPC channel', async () => {
+    const events: unknown[] = []
+    const ctx = createAppContext({ dataDir: path.join(dataDir, 'ipc'), resourcesDir: sourceResourcesDir, emit: (e, p) => events.push([e, p]) })
+    const dispatch = createDispatcher(createHandlers(ctx))
+    const tasks = [pneumonia, view].map(({ name, type, labels }) => ({ name, type, labels }))
+    const all = headDataFor(entries, 'block10', targets, tasks, [...trainIdx, ...valIdx])
+    const groups = [...trainIdx, ...valIdx].map((i) => String(i % 17))
+    const args = { backbone: mobilenetId, output: 'block10', tasks, features: all.features, dim: all.dim, targets: all.targets, groups, kind: 'gnb', name: 'ward-head', version: '1', modelTask: 'xray-findings', promote: true, taskId: 't1' }
+    const r = await dispatch('heads.train', args)
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.error))
+    const value = (r as { value: { model: { id: string; active: boolean; outputs: { name: string }[] }; kind: string } }).value
+    assert.equal(value.model.id, 'ward-head@1')
+    assert.equal(value.model.active, true)
+    assert.deepEqual(value.model.outputs.map((o) => o.name), ['pneumonia', 'view'])
+    assert.ok(events.some((e) => (e as [string, { state: string }])[1].state === 'done'))
+    const bad = await dispatch('heads.train', { ...args, version: '2', output: 'nope' })
+    assert.equal(!bad.ok && bad.error.message, `Could not train the head: ${mobilenetId} has no feature output "nope".`)
   })
 })

@@ -22,37 +22,32 @@ function convInputGrad(g: Graph, dy: Value, w: Value, x: Value, strides: Pair, p
 }
 
 /**
- * dL/dw of a convolution: w'[co, ci, a, b] = Σ_n,oh,ow x[n, ci, oh·s + a − p] · dy[n, co, oh, ow], i.e. a
- * convolution whose batch is the input channels and whose kernel is dy, dilated by the stride.
+ * dL/dw of a convolution: w'[co, ci, a, b] = Σ_n,oh,ow dy[n, co, oh, ow] · x[n, ci, oh·s + a − p, ow·s + b − p].
+ * The patches x[n, ci, oh·s + a − p, ...] come from one grouped convolution with one-hot kernels
+ * (im2col as an ONNX op: [N, ci·kh·kw, Ho, Wo]); a batched matrix product with dy per sample and group
+ * (onnxruntime's FusedMatMul, which reads the patches transposed in place) and a sum over the batch
+ * finish it. Measured about twice as fast as convolving x with dy as the kernel.
  */
 function convWeightGrad(g: Graph, dy: Value, x: Value, w: Value, strides: Pair, pads: Quad, group: number, dilations: Pair): Value {
-  if (dilations[0] !== 1 || dilations[1] !== 1) throw new Error('Conv weight gradient: dilated convolutions are not supported')
-  const [n, , h, wd] = x.shape as number[]
+  const [n, ci] = x.shape as number[]
   const [co, cig, kh, kw] = w.shape as number[]
   const [, , ho, wo] = dy.shape as number[]
-  // x → [ci/g, g·n, h, w]; dy → [co, n, ho, wo]
-  const xt =
-    group === 1
-      ? op.transpose(g, x, [1, 0, 2, 3])
-      : op.reshape(g, op.transpose(g, op.reshape(g, x, [n, group, cig, h, wd]), [2, 1, 0, 3, 4]), [cig, group * n, h, wd])
-  const dyt =
-    group === 1
-      ? op.transpose(g, dy, [1, 0, 2, 3])
-      : op.reshape(g, op.transpose(g, op.reshape(g, dy, [n, group, co / group, ho, wo]), [1, 2, 0, 3, 4]), [co, n, ho, wo])
-  // The last rows/columns of the correlation fall outside the forward windows when the stride does not
-  // divide the padded size evenly; pad the far side so the output is at least kh × kw, then slice.
-  const extraH = Math.max(0, kh - (h + pads[0] + pads[2] - strides[0] * (ho - 1)))
-  const extraW = Math.max(0, kw - (wd + pads[1] + pads[3] - strides[1] * (wo - 1)))
-  const rh = h + pads[0] + pads[2] + extraH - strides[0] * (ho - 1)
-  const rw = wd + pads[1] + pads[3] + extraW - strides[1] * (wo - 1)
-  const [r] = g.emit('Conv', [xt, dyt], [{ shape: [cig, co, rh, rw], dtype: x.dtype }], {
-    kernel_shape: attr.ints([ho, wo]),
-    dilations: attr.ints(strides),
-    pads: attr.ints([pads[0], pads[1], pads[2] + extraH, pads[3] + extraW]),
-    ...(group !== 1 ? { group: attr.int(group) } : {})
+  const k = kh * kw
+  const oneHot = new Float32Array(ci * k * k)
+  for (let c = 0; c < ci; c++) for (let j = 0; j < k; j++) oneHot[(c * k + j) * k + j] = 1
+  const kernel = g.initializer(g.fresh('im2col_kernel'), oneHot, [ci * k, 1, kh, kw])
+  const [patches] = g.emit('Conv', [x, kernel], [{ shape: [n, ci * k, ho, wo], dtype: x.dtype }], {
+    kernel_shape: attr.ints([kh, kw]),
+    strides: attr.ints(strides),
+    pads: attr.ints(pads),
+    dilations: attr.ints(dilations),
+    group: attr.int(ci)
   })
-  const cropped = rh === kh && rw === kw ? r : op.slice(g, r, [0, 0], [kh, kw], [2, 3])
-  return op.transpose(g, cropped, [1, 0, 2, 3])
+  const s = ho * wo
+  const p4 = op.reshape(g, patches, [n, group, cig * k, s])
+  const d4 = op.reshape(g, dy, [n, group, co / group, s])
+  const [perSample] = g.emit('FusedMatMul', [d4, p4], [{ shape: [n, group, co / group, cig * k], dtype: x.dtype }], { transB: attr.int(1) }, 'com.microsoft')
+  return op.reshape(g, op.reduceSum(g, perSample, [0], false), [co, cig, kh, kw])
 }
 
 /** Per-output-cell 1/count for average pooling without counting padded cells. */
@@ -68,6 +63,23 @@ function poolCounts(h: number, w: number, ho: number, wo: number, k: Pair, s: Pa
     }
   }
   return out
+}
+
+/**
+ * Max pooling with kernel = stride and no padding: every input cell lies in at most one window, so the
+ * gradient is the upsampled dy where x equals its window's maximum (ties share it; after a ReLU the tied
+ * zeros get nothing back anyway). Cheaper than onnxruntime's MaxPool with indices.
+ */
+function maxPoolMaskGrad(g: Graph, x: Value, y: Value, dy: Value, [kh, kw]: Pair): Value {
+  const [n, c, h, w] = x.shape as number[]
+  const [, , ho, wo] = y.shape as number[]
+  const up = (v: Value) => op.reshape(g, op.expand(g, op.reshape(g, v, [n, c, ho, 1, wo, 1]), [n, c, ho, kh, wo, kw]), [n, c, ho * kh, wo * kw])
+  const covered = ho * kh === h && wo * kw === w ? x : op.slice(g, x, [0, 0], [ho * kh, wo * kw], [2, 3])
+  const [isMax] = g.emit('Equal', [covered, up(y)], [{ shape: covered.shape, dtype: 'bool' }])
+  const dx = op.where(g, isMax, up(dy), g.scalar(0))
+  if (covered === x) return dx
+  const [padded] = g.emit('Pad', [dx, g.constant([0, 0, 0, 0, 0, 0, h - ho * kh, w - wo * kw], [8], 'int64')], [{ shape: [n, c, h, w], dtype: x.dtype }])
+  return padded
 }
 
 export const nnRules: Record<string, GradRule> = {
@@ -87,6 +99,7 @@ export const nnRules: Record<string, GradRule> = {
 
   MaxPool: (g, e, [dy]) => {
     const x = e.inputs[0]
+    if (e.params.indices === undefined) return [maxPoolMaskGrad(g, x, e.outputs[0], dy!, param<Pair>(e, 'kernel'))]
     const indices = param<Value>(e, 'indices')
     const kernel = param<Pair>(e, 'kernel')
     const strides = param<Pair>(e, 'strides')

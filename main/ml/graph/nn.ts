@@ -74,10 +74,18 @@ function poolShape(x: Value, o: PoolOptions) {
   }
 }
 
-/** Max pooling; while recording it also outputs the argmax indices the gradient scatters into. */
+/**
+ * Max pooling. While recording, overlapping or padded windows also output the argmax indices the
+ * gradient scatters into; non-overlapping ones do without (their gradient is a mask, see autodiff).
+ */
 export function maxPool(g: Graph, x: Value, o: PoolOptions): Value {
   const { shape, attrs, params } = poolShape(x, o)
-  if (!g.recording) return g.emit('MaxPool', [x], [{ shape, dtype: x.dtype }], attrs)[0]
+  const tiled = params.kernel.every((k, i) => k === params.strides[i]) && params.pads.every((p) => p === 0)
+  if (!g.recording || tiled) {
+    const [y] = g.emit('MaxPool', [x], [{ shape, dtype: x.dtype }], attrs)
+    g.record({ op: 'MaxPool', inputs: [x], outputs: [y], params })
+    return y
+  }
   const [y, indices] = g.emit('MaxPool', [x], [{ shape, dtype: x.dtype }, { shape, dtype: 'int64' }], attrs)
   g.record({ op: 'MaxPool', inputs: [x], outputs: [y], params: { ...params, indices } })
   return y

@@ -1,0 +1,307 @@
+/**
+ * Training speed and parity against PyTorch (Debian's python3-torch, 2 threads, OpenBLAS): the same MLP
+ * head (1280→256→24, batch 64, AdamW) and the same small CNN (4 conv blocks with batchnorm, ReLU and max
+ * pooling, 64×64 grey input, 24 classes, batch 32), from identical initial weights on identical batches.
+ *
+ *   npm run bench -- train [--json] [--only mlp|cnn] [--quick]
+ *
+ * Prints {mlp: {...}, cnn: {...}}, each with max_rel_loss_diff (largest relative loss difference over the
+ * first 50 steps), ours_steps_per_s, torch_steps_per_s and ratio (ours / torch). Timing windows of the two
+ * alternate, and each side reports its median window, so load from other processes hits both alike.
+ * Installs the peer with apt-get when it is missing (needs root).
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Random } from '../main/ml/train/random'
+import type { LayerSpec, NetworkSpec } from '../main/ml/train/spec'
+import { StepRunner } from '../main/ml/train/step-runner'
+import type { Weights } from '../main/ml/train/types'
+import { initWeights } from '../main/ml/train/weights'
+import { defineBenchmark } from './benchmark'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const PYTHON = '/usr/bin/python3'
+const PARITY_STEPS = 50
+
+interface Scenario {
+  name: 'mlp' | 'cnn'
+  network: NetworkSpec
+  batch: number
+  count: number
+  classes: number
+  windowSteps: number
+  windows: number
+  warmup: number
+}
+
+function mlpScenario(quick: boolean): Scenario {
+  return {
+    name: 'mlp',
+    network: {
+      inputs: [{ name: 'features', shape: [1280] }],
+      layers: [{ type: 'dense', units: 256, name: 'fc1' }, { type: 'relu' }, { type: 'dense', units: 24, name: 'fc2' }],
+      heads: [{ name: 'type', from: 'fc2', loss: { type: 'softmax-cross-entropy' } }]
+    },
+    batch: 64,
+    count: 4096,
+    classes: 24,
+    windowSteps: quick ? 50 : 200,
+    windows: quick ? 2 : 5,
+    warmup: 20
+  }
+}
+
+function cnnScenario(quick: boolean): Scenario {
+  const layers: LayerSpec[] = []
+  for (const [i, filters] of [16, 32, 64, 128].entries()) {
+    layers.push(
+      { type: 'conv', name: `conv${i + 1}`, filters, kernel: 3, padding: 1, bias: false },
+      { type: 'batchnorm', name: `bn${i + 1}` },
+      { type: 'relu' },
+      { type: 'maxpool', kernel: 2 }
+    )
+  }
+  layers.push({ type: 'globalavgpool', name: 'pool' }, { type: 'dense', units: 24, name: 'fc' })
+  return {
+    name: 'cnn',
+    network: { inputs: [{ name: 'image', shape: [1, 64, 64] }], layers, heads: [{ name: 'type', from: 'fc', loss: { type: 'softmax-cross-entropy' } }] },
+    batch: 32,
+    count: 1024,
+    classes: 24,
+    windowSteps: quick ? 5 : 20,
+    windows: quick ? 2 : 5,
+    warmup: 3
+  }
+}
+
+/** The PyTorch layer list for a sequential spec, and where each of our weights goes in its state_dict. */
+function torchLayers(net: NetworkSpec): { layers: object[]; names: Record<string, string> } {
+  const layers: object[] = []
+  const names: Record<string, string> = {}
+  let shape = [...net.inputs[0].shape]
+  for (const l of net.layers) {
+    const index = layers.length
+    if (l.type === 'dense') {
+      layers.push({ type: 'linear', in: shape[0], out: l.units, bias: l.bias !== false })
+      names[`${l.name}.weight`] = `${index}.weight`
+      if (l.bias !== false) names[`${l.name}.bias`] = `${index}.bias`
+      shape = [l.units]
+    } else if (l.type === 'conv') {
+      const k = l.kernel as number
+      const p = (l.padding as number) ?? 0
+      const s = (l.stride as number) ?? 1
+      layers.push({ type: 'conv', in: shape[0], out: l.filters, kernel: k, stride: s, padding: p, groups: l.groups ?? 1, bias: l.bias !== false })
+      names[`${l.name}.weight`] = `${index}.weight`
+      if (l.bias !== false) names[`${l.name}.bias`] = `${index}.bias`
+      shape = [l.filters, Math.floor((shape[1] + 2 * p - k) / s) + 1, Math.floor((shape[2] + 2 * p - k) / s) + 1]
+    } else if (l.type === 'batchnorm') {
+      layers.push({ type: 'bn', channels: shape[0], eps: l.epsilon ?? 1e-5, momentum: l.momentum ?? 0.1, spatial: shape.length === 3 })
+      Object.assign(names, {
+        [`${l.name}.scale`]: `${index}.weight`,
+        [`${l.name}.bias`]: `${index}.bias`,
+        [`${l.name}.runningMean`]: `${index}.running_mean`,
+        [`${l.name}.runningVar`]: `${index}.running_var`
+      })
+    } else if (l.type === 'relu') layers.push({ type: 'relu' })
+    else if (l.type === 'maxpool') {
+      const k = l.kernel as number
+      layers.push({ type: 'maxpool', kernel: k, stride: (l.stride as number) ?? k })
+      shape = [shape[0], Math.floor(shape[1] / k), Math.floor(shape[2] / k)]
+    } else if (l.type === 'globalavgpool') {
+      layers.push({ type: 'gap' }, { type: 'flatten' })
+      shape = [shape[0]]
+    } else throw new Error(`bench: no PyTorch equivalent written for ${l.type}`)
+  }
+  return { layers, names }
+}
+
+function gaussian(random: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next())
+}
+
+function makeData(s: Scenario, seed: number) {
+  const random = new Random(seed)
+  const size = s.network.inputs[0].shape.reduce((a, b) => a * b, 1)
+  const x = new Float32Array(s.count * size)
+  for (let i = 0; i < x.length; i++) x[i] = s.name === 'mlp' ? gaussian(random) : random.next()
+  // Labels follow a fixed random projection of the input, so the loss has something to learn.
+  const proj = Float32Array.from({ length: size * s.classes }, () => gaussian(random))
+  const y = new BigInt64Array(s.count)
+  const labels = new Int32Array(s.count)
+  for (let n = 0; n < s.count; n++) {
+    let best = 0
+    let bestScore = -Infinity
+    for (let c = 0; c < s.classes; c++) {
+      let score = 0
+      for (let j = 0; j < size; j += s.name === 'mlp' ? 1 : 7) score += x[n * size + j] * proj[j * s.classes + c]
+      if (score > bestScore) [best, bestScore] = [c, score]
+    }
+    labels[n] = best
+    y[n] = BigInt(best)
+  }
+  const batches = 256
+  const order = new BigInt64Array(batches * s.batch)
+  const idx = Int32Array.from({ length: s.count }, (_, i) => i)
+  for (let b = 0, k = 0; b < batches; b++) {
+    if ((b * s.batch) % s.count === 0) random.shuffle(idx)
+    for (let j = 0; j < s.batch; j++) order[k++] = BigInt(idx[(b * s.batch + j) % s.count])
+  }
+  return { x, y, labels, order: Int32Array.from(order, Number), orderBig: order, size }
+}
+
+/** The bench's optimizer: AdamW as the issue asks; `--sgd` swaps in SGD+momentum (diagnosing parity). */
+let sgd = false
+const optimizerSpec = () =>
+  sgd ? ({ type: 'sgd', learningRate: 0.01, momentum: 0.9 } as const) : ({ type: 'adamw', learningRate: 1e-3, weightDecay: 0.01 } as const)
+
+function writeScenario(dir: string, s: Scenario, weights: Weights, data: ReturnType<typeof makeData>, threads: number, foreach: boolean | null) {
+  const { layers, names } = torchLayers(s.network)
+  const entries: Record<string, { offset: number; size: number; shape: number[] }> = {}
+  let offset = 0
+  for (const [ours, theirs] of Object.entries(names)) {
+    entries[theirs] = { offset, size: weights[ours].data.length, shape: weights[ours].shape }
+    offset += weights[ours].data.length
+  }
+  const blob = new Float32Array(offset)
+  for (const [ours, theirs] of Object.entries(names)) blob.set(weights[ours].data, entries[theirs].offset)
+  const bytes = (a: Float32Array | BigInt64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+  writeFileSync(path.join(dir, 'weights.f32'), bytes(blob))
+  writeFileSync(path.join(dir, 'x.f32'), bytes(data.x))
+  writeFileSync(path.join(dir, 'y.i64'), bytes(data.y))
+  writeFileSync(path.join(dir, 'order.i64'), bytes(data.orderBig))
+  writeFileSync(
+    path.join(dir, 'scenario.json'),
+    JSON.stringify({
+      layers,
+      weights: entries,
+      count: s.count,
+      input_shape: s.network.inputs[0].shape,
+      batch: s.batch,
+      threads,
+      foreach,
+      optimizer: sgd ? { type: 'sgd', lr: 0.01, momentum: 0.9 } : { type: 'adamw', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 },
+      parity_steps: PARITY_STEPS,
+      warmup_steps: s.warmup,
+      windows: 1,
+      window_steps: s.windowSteps
+    })
+  )
+}
+
+function ensureTorch(log: (line: string) => void): string {
+  const probe = () => spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' })
+  let r = probe()
+  if (r.status !== 0) {
+    if (process.getuid?.() !== 0) throw new Error('PyTorch is missing; install it with: sudo apt-get install -y python3-torch libopenblas0-pthread')
+    log('installing the PyTorch peer: apt-get install -y python3-torch libopenblas0-pthread')
+    const apt = spawnSync('apt-get', ['install', '-y', 'python3-torch', 'libopenblas0-pthread'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    if (apt.status !== 0) throw new Error('apt-get could not install python3-torch')
+    r = probe()
+    if (r.status !== 0) throw new Error(`PyTorch still does not import: ${r.stderr}`)
+  }
+  return r.stdout.trim()
+}
+
+/** One timing window of the PyTorch peer (a fresh process each time, after its own warm-up). */
+function runTorch(dir: string): { losses: number[]; steps_per_s: number[] } {
+  const r = spawnSync(PYTHON, [path.join(here, 'peers', 'torch_train.py'), dir], {
+    encoding: 'utf8',
+    // OpenBLAS with its own 2 threads; OpenMP threads sleep when idle instead of spinning against them
+    // (measured: spinning OpenMP + OpenBLAS threads on 2 cores slow PyTorch down several-fold).
+    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
+    maxBuffer: 1 << 24
+  })
+  if (r.status !== 0) throw new Error(`the PyTorch peer failed: ${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+}
+
+async function runOurs(s: Scenario, weights: Weights, data: ReturnType<typeof makeData>, threads: number) {
+  const runner = await StepRunner.create(s.network, {
+    batchSize: s.batch,
+    optimizer: optimizerSpec(),
+    seed: 1,
+    threads
+  })
+  runner.load({ weights })
+  const input = runner.inputs.get(s.network.inputs[0].name)!
+  const target = runner.targets.get('type')!.target!
+  const batches = data.order.length / s.batch
+  let k = 0
+  const step = async () => {
+    const b = k % batches
+    target.fill(0)
+    for (let j = 0; j < s.batch; j++) {
+      const i = data.order[b * s.batch + j]
+      input.set(data.x.subarray(i * data.size, (i + 1) * data.size), j * data.size)
+      target[j * s.classes + data.labels[i]] = 1 / s.batch
+    }
+    k++
+    return runner.run(k, optimizerSpec().learningRate)
+  }
+  const losses: number[] = []
+  for (let i = 0; i < PARITY_STEPS; i++) losses.push(await step())
+  for (let i = 0; i < s.warmup; i++) await step()
+  const window = async () => {
+    const start = performance.now()
+    for (let i = 0; i < s.windowSteps; i++) await step()
+    return s.windowSteps / ((performance.now() - start) / 1000)
+  }
+  return { losses, window, release: () => runner.release() }
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]
+
+async function compare(s: Scenario, threads: number, log: (line: string) => void) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `lightbox-bench-${s.name}-`))
+  try {
+    const weights = initWeights(s.network, 7)
+    const data = makeData(s, 11)
+    writeScenario(dir, s, weights, data, threads, null)
+    const ours = await runOurs(s, weights, data, threads)
+    const oursRates: number[] = []
+    const torchRates: number[] = []
+    let torchLosses: number[] = []
+    for (let w = 0; w < s.windows; w++) {
+      oursRates.push(await ours.window())
+      const t = runTorch(dir)
+      torchLosses = t.losses
+      torchRates.push(...t.steps_per_s)
+      log(`${s.name} window ${w + 1}/${s.windows}: ours ${oursRates.at(-1)!.toFixed(1)} steps/s, torch ${torchRates.at(-1)!.toFixed(1)} steps/s`)
+    }
+    await ours.release()
+    let maxRel = 0
+    for (let i = 0; i < PARITY_STEPS; i++) maxRel = Math.max(maxRel, Math.abs(ours.losses[i] - torchLosses[i]) / Math.abs(torchLosses[i]))
+    const oursRate = median(oursRates)
+    const torchRate = median(torchRates)
+    return {
+      max_rel_loss_diff: maxRel,
+      ours_steps_per_s: Number(oursRate.toFixed(2)),
+      torch_steps_per_s: Number(torchRate.toFixed(2)),
+      ratio: Number((oursRate / torchRate).toFixed(3)),
+      batch: s.batch,
+      first_losses: { ours: ours.losses.slice(0, 3), torch: torchLosses.slice(0, 3), ours_50: ours.losses[PARITY_STEPS - 1], torch_50: torchLosses[PARITY_STEPS - 1] }
+    }
+  } finally {
+    if (process.env.LIGHTBOX_BENCH_KEEP) log(`scenario kept in ${dir}`)
+    else rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export default defineBenchmark({
+  description: 'training steps/s and loss parity vs PyTorch (MLP head and small CNN)',
+  async run({ args, log }) {
+    const torchVersion = ensureTorch(log)
+    const threads = Math.min(2, os.availableParallelism())
+    const quick = args.includes('--quick')
+    sgd = args.includes('--sgd')
+    const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null
+    const result: Record<string, unknown> = {}
+    if (!only || only === 'mlp') result.mlp = await compare(mlpScenario(quick), threads, log)
+    if (!only || only === 'cnn') result.cnn = await compare(cnnScenario(quick), threads, log)
+    result.env = { torch: torchVersion, threads, load: os.loadavg().map((l) => Number(l.toFixed(2))), cpus: os.availableParallelism() }
+    return result
+  }
+})

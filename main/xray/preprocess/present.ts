@@ -27,6 +27,7 @@ export function presentationImage(x: DecodedXray, choice: VoiChoice = { kind: 'd
 
 /** One loop per array type keeps each loop monomorphic (fast). */
 function applyTable(data: StoredData, table: Uint8Array, offset: number): Uint8Array {
+  if (data instanceof Uint8Array && isIdentity(table, offset)) return data.slice() // a copy: memcpy, not a lookup per pixel
   const out = new Uint8Array(data.length)
   if (data instanceof Uint8Array) {
     if (offset === 0) for (let i = 0; i < data.length; i++) out[i] = table[data[i]]
@@ -37,4 +38,9 @@ function applyTable(data: StoredData, table: Uint8Array, offset: number): Uint8A
     for (let i = 0; i < data.length; i++) out[i] = table[data[i] - offset]
   }
   return out
+}
+
+function isIdentity(table: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < table.length; i++) if (table[i] !== i + offset) return false
+  return true
 }

@@ -51,12 +51,20 @@ function cachedTaps(inSize: number, outSize: number): Taps {
   return t
 }
 
+let scratchBuffer = new Float32Array(0)
+
+/** The horizontal pass's buffer, kept between calls (large allocations are slow to fault in). */
+function scratch(size: number): Float32Array {
+  if (scratchBuffer.length < size) scratchBuffer = new Float32Array(size)
+  return scratchBuffer
+}
+
 /** One grey 8-bit raster → outW×outH float values (0…255 scale, not rounded). */
 export function resizeTriangle(src: GreyRaster<Uint8Array>, outW: number, outH: number): Float32Array {
   const { width, height, data } = src
   const tx = cachedTaps(width, outW)
   const ty = cachedTaps(height, outH)
-  const mid = new Float32Array(height * outW)
+  const mid = scratch(height * outW)
   const txStart = tx.start
   const txCount = tx.count
   const txWeights = tx.weights

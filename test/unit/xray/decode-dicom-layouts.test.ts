@@ -29,6 +29,27 @@ describe('DICOM pixel layouts', () => {
     assert.deepEqual(x.range, { min: -2048, max: 2047 })
   })
 
+  it('reads RLE words like native ones: overlay bits dropped, 12-bit signed values sign-extended', async () => {
+    // One 2×2 frame, 16 bits allocated, 12 stored, signed: −5 with an overlay bit, 2047, −2048, 7.
+    const words = [0x8ffb, 0x07ff, 0x0800, 0x0007]
+    const hi = words.map((w) => w >> 8)
+    const lo = words.map((w) => w & 0xff)
+    const segment = (bytes: number[]) => [bytes.length - 1, ...bytes] // one literal run (PackBits)
+    const seg1 = segment(hi)
+    const seg2 = segment(lo)
+    const header = new Uint8Array(64)
+    const dv = new DataView(header.buffer)
+    dv.setUint32(0, 2, true)
+    dv.setUint32(4, 64, true)
+    dv.setUint32(8, 64 + seg1.length, true)
+    const rle = new Uint8Array([...header, ...seg1, ...seg2])
+    const bytes = writeDicom(greyImage({ rows: 2, columns: 2, bitsAllocated: 16, bitsStored: 12, signed: true, pixels: new Fragments([rle]) }), {
+      transferSyntax: '1.2.840.10008.1.2.5'
+    })
+    const x = await decodeXray(bytes)
+    assert.deepEqual(Array.from(x.pixels.data), [-5, 2047, -2048, 7])
+  })
+
   it('reads implicit VR and big-endian data sets the same as explicit little endian', async () => {
     const values = ramp16(16 * 16, (i) => i * 13)
     const els = greyImage({ rows: 16, columns: 16, bitsAllocated: 16, pixels: values })

@@ -14,8 +14,9 @@ export async function decodeDicom(bytes: Uint8Array, name: string): Promise<Deco
   const syntax = transferSyntax(transferSyntaxUid)
   const pm = readPixelModule(ds, name)
   const samples = await decodeFirstFrame(ds, pm, syntax, name)
-  const compressed = syntax.codec !== 'native' && syntax.codec !== 'native-big-endian'
-  const stored = toStoredPixels(samples, pm, compressed)
+  // RLE is lossless byte packing of the native words: their bits and colour space are read as native ones.
+  const nativeWords = syntax.codec === 'native' || syntax.codec === 'native-big-endian' || syntax.codec === 'rle'
+  const stored = toStoredPixels(samples, pm, !nativeWords)
   const text = textReader(ds)
   const { transforms, warnings: transformWarnings } = readPixelTransforms(ds, pm, text)
   const warnings = [...pm.warnings, ...stored.warnings, ...transformWarnings]

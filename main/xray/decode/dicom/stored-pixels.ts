@@ -11,6 +11,7 @@ export interface StoredResult {
   warnings: string[]
 }
 
+/** `compressed`: decoded by an image codec (JPEG family, JPEG 2000) rather than native words (incl. RLE). */
 export function toStoredPixels(samples: DecodedSamples, pm: PixelModule, compressed: boolean): StoredResult {
   const warnings: string[] = []
   let grey = samples.data

@@ -1,6 +1,7 @@
 /** Karyotyping records in the case database (Dexie v3). Every change to them is audited. */
 import type {
   CellDispatch,
+  Placement,
   ChromosomeCall,
   ChromosomeImage,
   ChromosomeType,
@@ -119,6 +120,8 @@ export interface KaryotypeResult {
   signedAt: string | null
   /** Amendments: the reason given. */
   amendmentReason: string
+  /** Signed versions: the printed cell's segmentation and karyogram as signed, so the report can be made again unchanged. */
+  snapshot?: { cellId: string; segmentation: Segmentation; placements: Placement[] }
   createdAt: string
   createdBy: string
   updatedAt: string

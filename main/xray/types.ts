@@ -45,6 +45,11 @@ export interface PixelTransforms {
   voiLuts: LookupTable[]
   /** MONOCHROME1: low values are white, so the display is inverted after the VOI. */
   invert: boolean
+  /**
+   * Pixel Padding Value (and Range Limit), in stored units: pixels outside the imaged area, shown black
+   * and left out of the full-range window. `valueRange` is the range of the other pixels.
+   */
+  padding: { from: number; to: number; valueRange: { min: number; max: number } | null } | null
 }
 
 /** One decoded X-ray: the stored values of its first frame, how to display them, and its metadata. */

@@ -41,7 +41,8 @@ const identityTransforms = (): PixelTransforms => ({
   modalityLut: null,
   windows: [],
   voiLuts: [],
-  invert: false
+  invert: false,
+  padding: null
 })
 
 export async function decodeImageFile(bytes: Uint8Array, format: Exclude<XrayFormat, 'dicom'>, name: string): Promise<DecodedXray> {

@@ -22,6 +22,9 @@ export function presentationImage(x: DecodedXray, choice: VoiChoice = { kind: 'd
     const clamped = y < 0 ? 0 : y > 255 ? 255 : y
     table[s - min] = applied.invert ? 255 - clamped : clamped
   }
+  // Padding (outside the imaged area) is black whatever the window.
+  const padding = x.transforms.padding
+  if (padding) for (let s = Math.max(min, padding.from); s <= Math.min(max, padding.to); s++) table[s - min] = 0
   return { raster: createGrey(x.pixels.width, x.pixels.height, applyTable(x.pixels.data, table, min)), voi: applied }
 }
 

@@ -21,17 +21,18 @@ export function modalityFunction(x: DecodedXray): (stored: number) => number {
   return (s) => s * slope + intercept
 }
 
-/** The range of modality values the image's present stored values map to. */
+/** The range of modality values the image's present stored values map to (padding left out). */
 export function modalityRange(x: DecodedXray): { min: number; max: number } {
   const f = modalityFunction(x)
+  const stored = x.transforms.padding?.valueRange ?? x.range
   if (!x.transforms.modalityLut) {
-    const a = f(x.range.min)
-    const b = f(x.range.max)
+    const a = f(stored.min)
+    const b = f(stored.max)
     return { min: Math.min(a, b), max: Math.max(a, b) }
   }
   let min = Infinity
   let max = -Infinity
-  for (let s = x.range.min; s <= x.range.max; s++) {
+  for (let s = stored.min; s <= stored.max; s++) {
     const v = f(s)
     if (v < min) min = v
     if (v > max) max = v

@@ -130,6 +130,22 @@ describe('presentation of DICOM images', () => {
     assert.deepEqual(Array.from(presentationImage(y, { kind: 'full-range' }).raster.data), [0, 128, 255])
   })
 
+  it('Pixel Padding Value: shown black and left out of the full-range window', async () => {
+    const padding: DicomElement[] = [{ tag: 0x00280120, vr: 'SS', value: -2000 }]
+    const x = await image16([-2000, -1000, 0, 1000], padding, { signed: true })
+    assert.deepEqual(x.transforms.padding, { from: -2000, to: -2000, valueRange: { min: -1000, max: 1000 } })
+    const full = presentationImage(x)
+    assert.equal(full.voi.kind, 'full-range')
+    assert.deepEqual([full.voi.center, full.voi.width], [0, 2000])
+    assert.deepEqual(Array.from(full.raster.data), [0, 0, 128, 255])
+    // inverted (MONOCHROME1) and windowed: padding stays black
+    const m1 = await image16([-2000, -1000, 0, 1000], [...padding, { tag: 0x00281050, vr: 'DS', value: '0' }, { tag: 0x00281051, vr: 'DS', value: '100' }], {
+      signed: true,
+      photometric: 'MONOCHROME1'
+    })
+    assert.deepEqual(Array.from(presentationImage(m1).raster.data), [0, 255, 255 - Math.round(windowFunction(0, 100, 'LINEAR')(0) * 255), 0])
+  })
+
   it('signed data with a window', async () => {
     const x = await image16([-1024, 0, 1024], [
       { tag: 0x00281050, vr: 'DS', value: '0' },

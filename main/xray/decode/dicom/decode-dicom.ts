@@ -5,7 +5,7 @@ import { readMetadata, readPixelSpacing } from './metadata'
 import { parseDicomBytes } from './parse-dataset'
 import { readPixelModule } from './pixel-module'
 import { readPixelTransforms } from './pixel-transforms'
-import { toStoredPixels, valueRange } from './stored-pixels'
+import { toStoredPixels, valueRange, valueRangeOutside } from './stored-pixels'
 import { textReader } from './text'
 import { transferSyntax } from './transfer-syntax'
 
@@ -19,6 +19,13 @@ export async function decodeDicom(bytes: Uint8Array, name: string): Promise<Deco
   const stored = toStoredPixels(samples, pm, !nativeWords)
   const text = textReader(ds)
   const { transforms, warnings: transformWarnings } = readPixelTransforms(ds, pm, text)
+  const range = valueRange(stored.raster.data)
+  const padding = transforms.padding
+  if (padding && padding.to >= range.min && padding.from <= range.max) {
+    padding.valueRange = valueRangeOutside(stored.raster.data, padding.from, padding.to)
+  } else if (padding) {
+    padding.valueRange = range // no pixel is padding
+  }
   const warnings = [...pm.warnings, ...stored.warnings, ...transformWarnings]
   if (pm.frames > 1) warnings.push(`This is a multi-frame image (${pm.frames} frames): only the first frame is shown.`)
   if (text.warning) warnings.push(text.warning)
@@ -27,7 +34,7 @@ export async function decodeDicom(bytes: Uint8Array, name: string): Promise<Deco
     name,
     format: 'dicom',
     pixels: stored.raster,
-    range: valueRange(stored.raster.data),
+    range,
     transforms,
     image: {
       width: pm.columns,

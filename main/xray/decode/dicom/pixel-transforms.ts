@@ -38,10 +38,26 @@ export function readPixelTransforms(ds: DataSet, pm: PixelModule, text: TextRead
       modalityLut,
       windows: readWindows(ds, text),
       voiLuts,
-      invert: pm.photometric === 'MONOCHROME1' || presentationShape === 'INVERSE'
+      invert: pm.photometric === 'MONOCHROME1' || presentationShape === 'INVERSE',
+      padding: readPadding(ds, pm)
     },
     warnings
   }
+}
+
+/** Pixel Padding Value (0028,0120) and Range Limit (0028,0121): US or SS as Pixel Representation says. */
+function readPadding(ds: DataSet, pm: PixelModule): PixelTransforms['padding'] {
+  const read = (tag: string) => {
+    const el = ds.elements[tag]
+    if (!el || el.length < 2) return null
+    const v = ds.uint16(tag)
+    if (v === undefined) return null
+    return pm.signed && v > 0x7fff ? v - 0x10000 : v
+  }
+  const value = read('x00280120')
+  if (value === null) return null
+  const limit = read('x00280121') ?? value
+  return { from: Math.min(value, limit), to: Math.max(value, limit), valueRange: null }
 }
 
 function readWindows(ds: DataSet, text: TextReader): WindowLevel[] {

@@ -23,6 +23,19 @@ export function toStoredPixels(samples: DecodedSamples, pm: PixelModule, compres
   return { raster: { width: samples.width, height: samples.height, channels: 1, data }, warnings }
 }
 
+/** Lowest and highest value outside [from, to]; null when every pixel is padding. */
+export function valueRangeOutside(data: StoredData, from: number, to: number): { min: number; max: number } | null {
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]
+    if (v >= from && v <= to) continue
+    if (v < min) min = v
+    if (v > max) max = v
+  }
+  return min <= max ? { min, max } : null
+}
+
 /** Lowest and highest value present. One loop per array type keeps each loop monomorphic (fast). */
 export function valueRange(data: StoredData): { min: number; max: number } {
   if (data.length === 0) return { min: 0, max: 0 }

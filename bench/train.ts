@@ -10,10 +10,11 @@
  * alternate, and each side reports its median window, so load from other processes hits both alike.
  * Installs the peer with apt-get when it is missing (needs root).
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Random } from '../main/ml/train/random'
 import type { LayerSpec, NetworkSpec } from '../main/ml/train/spec'
@@ -48,8 +49,8 @@ function mlpScenario(quick: boolean): Scenario {
     batch: 64,
     count: 4096,
     classes: 24,
-    windowSteps: quick ? 50 : 200,
-    windows: quick ? 2 : 5,
+    windowSteps: quick ? 50 : 100,
+    windows: quick ? 3 : 9,
     warmup: 20
   }
 }
@@ -71,8 +72,8 @@ function cnnScenario(quick: boolean): Scenario {
     batch: 32,
     count: 1024,
     classes: 24,
-    windowSteps: quick ? 5 : 20,
-    windows: quick ? 2 : 5,
+    windowSteps: quick ? 3 : 6,
+    windows: quick ? 3 : 9,
     warmup: 3
   }
 }
@@ -184,9 +185,7 @@ function writeScenario(dir: string, s: Scenario, weights: Weights, data: ReturnT
       foreach,
       optimizer: sgd ? { type: 'sgd', lr: 0.01, momentum: 0.9 } : { type: 'adamw', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 },
       parity_steps: PARITY_STEPS,
-      warmup_steps: s.warmup,
-      windows: 1,
-      window_steps: s.windowSteps
+      warmup_steps: s.warmup
     })
   )
 }
@@ -205,17 +204,34 @@ function ensureTorch(log: (line: string) => void): string {
   return r.stdout.trim()
 }
 
-/** One timing window of the PyTorch peer (a fresh process each time, after its own warm-up). */
-function runTorch(dir: string): { losses: number[]; steps_per_s: number[] } {
-  const r = spawnSync(PYTHON, [path.join(here, 'peers', 'torch_train.py'), dir], {
-    encoding: 'utf8',
+/** The PyTorch peer as a long-lived process: parity losses first, then timing windows on request. */
+async function startTorch(dir: string) {
+  const child = spawn(PYTHON, [path.join(here, 'peers', 'torch_train.py'), dir], {
     // OpenBLAS with its own 2 threads; OpenMP threads sleep when idle instead of spinning against them
     // (measured: spinning OpenMP + OpenBLAS threads on 2 cores slow PyTorch down several-fold).
     env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
-    maxBuffer: 1 << 24
+    stdio: ['pipe', 'pipe', 'pipe']
   })
-  if (r.status !== 0) throw new Error(`the PyTorch peer failed: ${r.stderr}`)
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const next = async () => {
+    const r = await lines.next()
+    if (r.done) throw new Error(`the PyTorch peer stopped: ${stderr.slice(-2000)}`)
+    return JSON.parse(r.value)
+  }
+  const first = (await next()) as { losses: number[]; torch: string; threads: number }
+  return {
+    losses: first.losses,
+    async window(steps: number): Promise<number> {
+      child.stdin.write(`${steps}\n`)
+      return ((await next()) as { steps_per_s: number }).steps_per_s
+    },
+    stop() {
+      child.stdin.end()
+      child.kill()
+    }
+  }
 }
 
 async function runOurs(s: Scenario, weights: Weights, data: ReturnType<typeof makeData>, threads: number) {
@@ -261,17 +277,20 @@ async function compare(s: Scenario, threads: number, log: (line: string) => void
     const data = makeData(s, 11)
     writeScenario(dir, s, weights, data, threads, null)
     const ours = await runOurs(s, weights, data, threads)
+    const peer = await startTorch(dir)
+    const torchLosses = peer.losses
     const oursRates: number[] = []
     const torchRates: number[] = []
-    let torchLosses: number[] = []
-    for (let w = 0; w < s.windows; w++) {
-      oursRates.push(await ours.window())
-      const t = runTorch(dir)
-      torchLosses = t.losses
-      torchRates.push(...t.steps_per_s)
-      log(`${s.name} window ${w + 1}/${s.windows}: ours ${oursRates.at(-1)!.toFixed(1)} steps/s, torch ${torchRates.at(-1)!.toFixed(1)} steps/s`)
+    try {
+      for (let w = 0; w < s.windows; w++) {
+        oursRates.push(await ours.window())
+        torchRates.push(await peer.window(s.windowSteps))
+        log(`${s.name} window ${w + 1}/${s.windows}: ours ${oursRates.at(-1)!.toFixed(1)} steps/s, torch ${torchRates.at(-1)!.toFixed(1)} steps/s (load ${os.loadavg()[0].toFixed(1)})`)
+      }
+    } finally {
+      peer.stop()
+      await ours.release()
     }
-    await ours.release()
     let maxRel = 0
     for (let i = 0; i < PARITY_STEPS; i++) maxRel = Math.max(maxRel, Math.abs(ours.losses[i] - torchLosses[i]) / Math.abs(torchLosses[i]))
     const oursRate = median(oursRates)

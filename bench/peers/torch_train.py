@@ -1,8 +1,10 @@
 """PyTorch peer for bench/train.ts (bench only: never used by the app or the tests).
 
-Reads a scenario written by the bench (model layers, initial weights, data, batch order), trains the
-same network from the same weights on the same batches with torch.optim.AdamW, and prints one JSON
-object: the loss of each of the first `parity_steps` steps and the measured steps per second.
+Reads a scenario written by the bench (model layers, initial weights, data, batch order) and trains the
+same network from the same weights on the same batches. Prints one JSON line with the loss of each of
+the first `parity_steps` steps, then serves timing windows: for every line "<steps>" read from stdin it
+runs that many further steps and prints one JSON line {"steps_per_s": ...}. The bench alternates these
+windows with its own, so both sides see the same machine load.
 
 usage: python3 torch_train.py <scenario-dir>
 """
@@ -79,15 +81,14 @@ def main():
     for _ in range(sc["warmup_steps"]):
         step(k)
         k += 1
-    rates = []
-    for _ in range(sc["windows"]):
+    print(json.dumps({"losses": losses, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        steps = int(line)
         start = time.perf_counter()
-        for _ in range(sc["window_steps"]):
+        for _ in range(steps):
             step(k)
             k += 1
-        rates.append(sc["window_steps"] / (time.perf_counter() - start))
-    print(json.dumps({"losses": losses, "steps_per_s": rates, "torch": torch.__version__,
-                      "threads": torch.get_num_threads()}))
+        print(json.dumps({"steps_per_s": steps / (time.perf_counter() - start)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,8 @@ export const basicRules: Record<string, GradRule> = {
   Neg: (g, _e, [dy]) => [op.neg(g, dy!)],
   Identity: (_g, _e, [dy]) => [dy],
 
-  // y = relu(x) ≥ 0, so sign(y) is the 0/1 mask of the active units.
-  Relu: (g, e, [dy]) => [op.mul(g, dy!, op.sign(g, e.outputs[0]))],
+  // dy where relu(x) > 0 (measured: a cast comparison beats Sign and Where on onnxruntime's CPU).
+  Relu: (g, e, [dy]) => [op.mul(g, dy!, op.cast(g, op.greater(g, e.outputs[0], g.scalar(0)), 'float32'))],
 
   LeakyRelu: (g, e, [dy]) => {
     const alpha = param<number>(e, 'alpha')

@@ -65,23 +65,6 @@ function poolCounts(h: number, w: number, ho: number, wo: number, k: Pair, s: Pa
   return out
 }
 
-/**
- * Max pooling with kernel = stride and no padding: every input cell lies in at most one window, so the
- * gradient is the upsampled dy where x equals its window's maximum (ties share it; after a ReLU the tied
- * zeros get nothing back anyway). Cheaper than onnxruntime's MaxPool with indices.
- */
-function maxPoolMaskGrad(g: Graph, x: Value, y: Value, dy: Value, [kh, kw]: Pair): Value {
-  const [n, c, h, w] = x.shape as number[]
-  const [, , ho, wo] = y.shape as number[]
-  const up = (v: Value) => op.reshape(g, op.expand(g, op.reshape(g, v, [n, c, ho, 1, wo, 1]), [n, c, ho, kh, wo, kw]), [n, c, ho * kh, wo * kw])
-  const covered = ho * kh === h && wo * kw === w ? x : op.slice(g, x, [0, 0], [ho * kh, wo * kw], [2, 3])
-  const [isMax] = g.emit('Equal', [covered, up(y)], [{ shape: covered.shape, dtype: 'bool' }])
-  const dx = op.where(g, isMax, up(dy), g.scalar(0))
-  if (covered === x) return dx
-  const [padded] = g.emit('Pad', [dx, g.constant([0, 0, 0, 0, 0, 0, h - ho * kh, w - wo * kw], [8], 'int64')], [{ shape: [n, c, h, w], dtype: x.dtype }])
-  return padded
-}
-
 export const nnRules: Record<string, GradRule> = {
   Conv: (g, e, [dy], needs) => {
     const [x, w, b] = e.inputs
@@ -99,7 +82,6 @@ export const nnRules: Record<string, GradRule> = {
 
   MaxPool: (g, e, [dy]) => {
     const x = e.inputs[0]
-    if (e.params.indices === undefined) return [maxPoolMaskGrad(g, x, e.outputs[0], dy!, param<Pair>(e, 'kernel'))]
     const indices = param<Value>(e, 'indices')
     const kernel = param<Pair>(e, 'kernel')
     const strides = param<Pair>(e, 'strides')

@@ -132,6 +132,17 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
     if (v.shape.join() !== shape.join()) fail(`parameter ${name} has shape [${v.shape}], expected [${shape}]`)
     return v
   }
+  // relu then max pooling is computed as max pooling then relu (the same values, since both are
+  // monotone): the relu and its gradient then touch a quarter of the elements. Only when nothing else
+  // reads the relu's output.
+  const readers = new Map<string, number>()
+  spec.layers.forEach((l, i) => {
+    const from: unknown = l.from
+    const names = Array.isArray(from) ? from : [typeof from === 'string' ? from : i === 0 ? spec.inputs[0].name : layerName(spec.layers[i - 1], i - 1)]
+    for (const n of names) readers.set(n, (readers.get(n) ?? 0) + 1)
+  })
+  for (const h of spec.heads) readers.set(h.from, (readers.get(h.from) ?? 0) + 1)
+  const deferredRelu = new Set<string>()
   let previous = spec.inputs[0].name
   spec.layers.forEach((layer, i) => {
     const name = layerName(layer, i)
@@ -213,6 +224,7 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
         const [ph, pw] = pair(layer.padding, 0)
         const o = { kernel, strides: strides[0] ? strides : kernel, pads: [ph, pw, ph, pw] as [number, number, number, number] }
         y = layer.type === 'maxpool' ? nn.maxPool(g, x, o) : nn.averagePool(g, x, o)
+        if (deferredRelu.has(sources[0])) y = op.relu(g, y)
         break
       }
       case 'globalavgpool':
@@ -225,9 +237,15 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
       case 'reshape':
         y = op.reshape(g, x, [x.shape[0], ...layer.shape])
         break
-      case 'relu':
-        y = op.relu(g, x)
+      case 'relu': {
+        const next = spec.layers[i + 1]
+        const pooledNext = next?.type === 'maxpool' && (next.from === undefined || next.from === name) && readers.get(name) === 1
+        if (pooledNext) {
+          deferredRelu.add(name)
+          y = x
+        } else y = op.relu(g, x)
         break
+      }
       case 'leakyrelu':
         y = op.leakyRelu(g, x, layer.alpha ?? 0.01)
         break

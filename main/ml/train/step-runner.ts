@@ -74,7 +74,7 @@ export class StepRunner {
   static async create(spec: NetworkSpec, o: { batchSize: number; optimizer: OptimizerSpec; seed: number; threads?: number }): Promise<StepRunner> {
     const ort = await loadOrt()
     const graph = buildTrainingGraph(spec, o)
-    const session = await createSession(graph.bytes, { threads: o.threads })
+    const session = await createSession(graph.bytes, { threads: o.threads, allowSpinning: false })
     return new StepRunner(graph, session, ort)
   }
 

@@ -61,7 +61,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   // Graphs and sessions.
   const runner = await StepRunner.create(spec, { batchSize, optimizer: o.optimizer, seed, threads: o.threads })
   const tg = runner.graph
-  const evalSession = valIdx && valIdx.length ? await createSession(buildInferenceGraph(spec).graph.toModelBytes(), { threads: o.threads }) : null
+  const evalSession = valIdx && valIdx.length ? await createSession(buildInferenceGraph(spec).graph.toModelBytes(), { threads: o.threads, allowSpinning: false }) : null
 
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ spec, optimizer: o.optimizer, schedule: o.schedule ?? null, batchSize, seed, balance, validation, count: o.data.count }))

@@ -3,8 +3,9 @@ import { featuresCommand } from './features'
 import { headsCommand } from './heads'
 import { infoCommand } from './info'
 import { modelsCommand } from './models'
+import { trainKaryotypeCommand } from './train-karyotype'
 import { versionCommand } from './version'
 import { xrayInfoCommand } from './xray-info'
 
 /** Every `lightbox <command>`; later features add theirs here. */
-export const commands: Command[] = [versionCommand, infoCommand, modelsCommand, featuresCommand, headsCommand, xrayInfoCommand] as Command[]
+export const commands: Command[] = [versionCommand, infoCommand, modelsCommand, featuresCommand, headsCommand, xrayInfoCommand, trainKaryotypeCommand] as Command[]

@@ -53,7 +53,7 @@ export function cellFeatures(cell: ChromosomeMeasures[]): Float32Array {
 }
 
 /** A feature row of the same chromosome turned upside down. */
-export function flipFeatures(row: Float32Array, out = new Float32Array(featureCount)): Float32Array {
+export function flipFeatures(row: Float32Array, out: Float32Array = new Float32Array(featureCount)): Float32Array {
   out.set(row)
   if (row[5] > 0) out[4] = 1 - row[4]
   return out

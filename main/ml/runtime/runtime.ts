@@ -53,8 +53,13 @@ export interface ModelRuntimeOptions {
 /** A model source: a file path, or bytes with a key that identifies them for the cache. */
 export type ModelSource = { path: string } | { bytes: Uint8Array; key: string }
 
+/**
+ * Pool threads sleep rather than spin between operators: a desktop app shares its cores with the UI,
+ * image decoding and other work, where spinning threads slow everything (about twice as slow on a loaded
+ * 2-core machine in bench/backbone.ts) for a few percent gained on an idle one.
+ */
 const defaultFactory: SessionFactory = (model, { threads, providers, quiet }) =>
-  createSession(model, { threads, executionProviders: providers, logSeverityLevel: quiet ? 4 : 3 })
+  createSession(model, { threads, executionProviders: providers, logSeverityLevel: quiet ? 4 : 3, allowSpinning: false })
 
 /** Threads for onnxruntime's intra-op pool: the setting, or one per core of this machine. */
 export function threadsFor(setting: number): number {

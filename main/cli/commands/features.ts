@@ -1,9 +1,5 @@
 import path from 'node:path'
-import { readManifest } from '../../datasets/manifest'
 import { LabError } from '../../errors'
-import { extractFeatures } from '../../ml/features/extract'
-import { FileFeatureCache } from '../../ml/features/file-cache'
-import { registryFor } from '../../ml/registry'
 import { defineCommand } from '../command'
 
 export const featuresCommand = defineCommand({
@@ -12,6 +8,13 @@ export const featuresCommand = defineCommand({
   usage: '<dataset-dir> [--backbone name@version] [--limit N] [--batch N]',
   options: { backbone: { type: 'string' }, limit: { type: 'string' }, batch: { type: 'string', default: '16' } },
   async run({ positionals, options }, ctx, io) {
+    // Loaded on use, so that other commands start quickly.
+    const [{ readManifest }, { extractFeatures }, { FileFeatureCache }, { registryFor }] = await Promise.all([
+      import('../../datasets/manifest'),
+      import('../../ml/features/extract'),
+      import('../../ml/features/file-cache'),
+      import('../../ml/registry')
+    ])
     const [dir] = positionals
     if (!dir) throw new LabError('invalid_argument', 'Give the dataset folder (it must hold manifest.csv with a file column).')
     const manifest = await readManifest(dir, 'manifest.csv', ['file'])

@@ -1,11 +1,6 @@
 import path from 'node:path'
-import { readManifest } from '../../datasets/manifest'
 import { LabError } from '../../errors'
-import { extractFeatures } from '../../ml/features/extract'
-import { FileFeatureCache } from '../../ml/features/file-cache'
-import { headDataFor, headManifest, splitByGroup, targetsFromRows, trainHead, type ColumnTask, type HeadKind } from '../../ml/heads'
-import { manifestSchema } from '../../ml/registry/manifest'
-import { registryFor } from '../../ml/registry'
+import type { ColumnTask, HeadKind } from '../../ml/heads'
 import { defineCommand } from '../command'
 
 /** "pneumonia=findings:sigmoid:Pneumonia" or "view=view:softmax:PA,AP" */
@@ -37,6 +32,16 @@ export const headsCommand = defineCommand({
     promote: { type: 'boolean', default: false }
   },
   async run({ positionals, options }, ctx, io) {
+    // Loaded on use, so that other commands start quickly.
+    const [{ readManifest }, { extractFeatures }, { FileFeatureCache }, { headDataFor, headManifest, splitByGroup, targetsFromRows, trainHead }, { manifestSchema }, { registryFor }] =
+      await Promise.all([
+        import('../../datasets/manifest'),
+        import('../../ml/features/extract'),
+        import('../../ml/features/file-cache'),
+        import('../../ml/heads'),
+        import('../../ml/registry/manifest'),
+        import('../../ml/registry')
+      ])
     const [action, dir] = positionals
     if (action !== 'train' || !dir) throw new LabError('invalid_argument', 'Usage: heads train <dataset-dir> --task name=column:softmax|sigmoid:labels …')
     const opt = options as Record<string, string | boolean | string[] | undefined>

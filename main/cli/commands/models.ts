@@ -2,8 +2,6 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ModelSummary } from '../../../preload/api'
 import { LabError } from '../../errors'
-import { registryFor } from '../../ml/registry'
-import { manifestSchema } from '../../ml/registry/manifest'
 import { defineCommand } from '../command'
 
 type Result = { models: ModelSummary[]; done?: string; checked?: { id: string; sha256: string } }
@@ -23,6 +21,8 @@ export const modelsCommand = defineCommand<Result>({
   usage: '[list | check <model.onnx> <manifest.json> | import <model.onnx> <manifest.json> | promote <name@version> | rollback <task> | delete <name@version> [--replacement <name@version>]]',
   options: { replacement: { type: 'string' } },
   async run({ positionals, options }, ctx, io) {
+    // Loaded on use, so that other commands start quickly.
+    const [{ registryFor }, { manifestSchema }] = await Promise.all([import('../../ml/registry'), import('../../ml/registry/manifest')])
     const registry = registryFor(ctx)
     const [action = 'list', ...rest] = positionals
     const request = async () => {

@@ -67,18 +67,38 @@
  *
  * ## Layers and losses
  * dense, conv (stride, padding number|'same', groups incl. depthwise), batchnorm (batch statistics in
- * training, running statistics in evaluation/export), maxpool, avgpool, globalavgpool, flatten, reshape,
- * concat, add, relu, leakyrelu, sigmoid, tanh, softmax, logsoftmax, dropout. Losses: softmax cross-entropy
- * (class weights, label smoothing, -1 ignored), sigmoid BCE (multi-label, positive weights, NaN ignored),
- * mean squared error. Heads' losses are summed with their weights. Weights are named `<layer>.weight`,
- * `<layer>.bias` (batchnorm: `.scale .bias .runningMean .runningVar`) in PyTorch layouts; `initWeights`
+ * training, running statistics in evaluation/export), maxpool, avgpool, globalavgpool (includes the
+ * flatten), flatten, reshape, concat, add, relu, leakyrelu, sigmoid, tanh, softmax, logsoftmax, dropout.
+ * Losses: softmax cross-entropy (class weights, label smoothing, -1 ignored), sigmoid BCE (multi-label,
+ * positive weights, NaN ignored), mean squared error. Heads' losses are summed with their weights; each
+ * follows PyTorch's semantics (CrossEntropyLoss with weight/label_smoothing, BCEWithLogitsLoss with
+ * pos_weight, averaged over the labels present). Weights are named `<layer>.weight`, `<layer>.bias`
+ * (batchnorm: `.scale .bias .runningMean .runningVar`) in PyTorch layouts; `initWeights(network, seed)`
  * makes PyTorch-default initial weights; pass `initialWeights` to continue from a parent model.
  *
- * Metrics per head: softmax → accuracy, auc (macro one-vs-rest; class 1's AUC for two classes), loss;
- * BCE → auc (macro over labels with both classes), accuracy (at 0.5), loss; MSE → loss.
+ * Metrics per head (evaluate(), validation, `monitor`): softmax → accuracy, auc (macro one-vs-rest;
+ * class 1's AUC for two classes), loss (plain mean cross-entropy); BCE → auc (macro over labels with both
+ * classes), accuracy (at 0.5), loss; MSE → loss. 'loss' alone is the heads' weighted sum. 'loss' and
+ * '<head>.loss' are minimised, the others maximised.
+ *
+ * ## Behaviour worth knowing
+ * - Batches have a fixed size (the graph's shapes are static); the last incomplete batch of an epoch is
+ *   skipped, and samples are reshuffled every epoch (seeded). With fewer samples than the batch size the
+ *   batch is the whole training split.
+ * - Progress: `TrainProgress` {phase 'train'|'validate'|'done', epoch, epochs, step, totalSteps, loss,
+ *   valMetric, monitor, samplesPerSecond, etaSeconds}; `toTaskProgress(taskId, p)` makes the contract's
+ *   `task.progress` payload.
+ * - Each optimizer step is one onnxruntime run started from a setImmediate: the event loop gets a turn
+ *   between steps (a step blocks for its own duration, milliseconds for heads).
+ * - Dropout masks come from onnxruntime's generator; everything else (split, shuffling, initial
+ *   weights, readers' `random`) from `seed`. Resuming from a checkpoint reproduces an uninterrupted run
+ *   exactly when the network has no dropout.
+ * - Errors are LabErrors: 'invalid_argument' (spec/data/options, message names the layer/input/head),
+ *   'cancelled', 'conflict' (checkpoint from other settings), 'bad_input' (diverged loss, bad checkpoint).
  *
  * Lower levels, for new work: main/ml/graph (ONNX builder and typed ops), main/ml/autodiff (`backward`),
- * main/ml/optim (optimizer update nodes, schedules).
+ * main/ml/optim (optimizer update nodes, schedules), `StepRunner` (one training step at a time, e.g.
+ * for custom loops and the benchmark), `buildInferenceGraph` (the network in inference mode).
  */
 export type * from './spec'
 export type * from './types'
@@ -89,3 +109,5 @@ export { toTaskProgress } from './progress'
 export { rocAuc, classificationMetrics, multiLabelMetrics } from './metrics'
 export { networkParams, inferShapes } from './network'
 export { loadCheckpoint } from './checkpoint'
+export { StepRunner } from './step-runner'
+export { buildInferenceGraph } from './inference-graph'

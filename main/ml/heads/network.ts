@@ -5,8 +5,8 @@
  * exported head takes the backbone's raw features.
  */
 import { LabError } from '../../errors'
+import { exportModel } from '../export'
 import { train, type NetworkSpec, type LayerSpec, type TrainData, type Weights } from '../train'
-import { buildInferenceGraph } from '../train/inference-graph'
 import type { HeadData, HeadTask, MlpOptions } from './spec'
 
 export const defaultMlp: MlpOptions = { hidden: [256], dropout: 0.3 }
@@ -163,7 +163,12 @@ export async function trainNetworkHead(
   }
 }
 
-/** The trained head as a self-contained ONNX inference graph (probabilities out, raw features in). */
-export function networkHeadOnnx(head: NetworkHead): Uint8Array {
-  return buildInferenceGraph(head.spec, head.weights).graph.toModelBytes()
+/**
+ * The trained head as a self-contained ONNX inference graph (probabilities out, raw features in), made by
+ * the training engine's exporter (which also runs it once). The registry manifest is written by
+ * heads/manifest.ts, the same for every kind of head.
+ */
+export async function networkHeadOnnx(head: NetworkHead): Promise<Uint8Array> {
+  const exported = await exportModel(head.spec, head.weights, { name: 'head', version: '0', parent: null, task: 'classification' })
+  return exported.onnx
 }

@@ -60,7 +60,7 @@ async function trainKind(kind: HeadKind, tasks: HeadTask[], trainSet: HeadData, 
     kind,
     tasks,
     dim: trainSet.dim,
-    onnx: networkHeadOnnx(head),
+    onnx: await networkHeadOnnx(head),
     metrics: head.metrics,
     training: { trainCount: trainSet.count, valCount: valSet.count, seconds: head.seconds, epochs: head.epochs, hyperparameters: head.hyperparameters }
   }

@@ -171,6 +171,14 @@ export function setCellStatus(db: LightboxDB, cellId: string, status: CellStatus
   }, actor)
 }
 
+/** The karyogram of a cell is finished: its count is confirmed (the placed total if none was) and it is karyotyped. */
+export function markKaryotyped(db: LightboxDB, cellId: string, placed: number, actor: Actor): Promise<KaryotypeCell> {
+  return updateCell(db, cellId, (c) => {
+    if (c.status === 'excluded') throw new Error(`${c.name} is excluded: include it again first.`)
+    return { ...c, count: c.count ?? placed, status: 'karyotyped' }
+  }, actor, 'karyogram finished')
+}
+
 /**
  * Changes where one object sits on a cell's karyogram: `change` is merged into its earlier override, or
  * with `replace` it becomes the override (null removes it: the object follows the engine again; undo).

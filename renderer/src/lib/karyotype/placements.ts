@@ -141,3 +141,11 @@ export function normaliseAngle(deg: number): number {
   if (a > 180) a -= 360
   return a
 }
+
+/** Bounding box of a w×h rectangle turned by `angle` degrees. */
+export function rotatedSize(w: number, h: number, angle: number): { width: number; height: number } {
+  const a = (angle * Math.PI) / 180
+  const c = Math.abs(Math.cos(a))
+  const s = Math.abs(Math.sin(a))
+  return { width: w * c + h * s, height: w * s + h * c }
+}

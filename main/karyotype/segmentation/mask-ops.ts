@@ -140,8 +140,41 @@ export function fillHoles(m: ObjectMask): ObjectMask {
   return { box: m.box, data }
 }
 
+/**
+ * Convex hull of a mask as a polygon through pixel corners (image coordinates: pixel (x, y) spans
+ * [x, x+1] × [y, y+1]), clockwise on screen, with its area. Andrew's monotone chain over the corners of
+ * the outline's pixels. Hand-written: image-js's hull relies on its contour tracer, which never returns
+ * on some 8-connected masks.
+ */
+export function convexHull(m: ObjectMask): { points: Point[]; area: number } {
+  const corners: Point[] = []
+  for (const [x, y] of outerContour(m)) corners.push([x, y], [x + 1, y], [x, y + 1], [x + 1, y + 1])
+  if (corners.length === 0) return { points: [], area: 0 }
+  corners.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+  const cross = (o: Point, a: Point, b: Point) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+  const lower: Point[] = []
+  for (const p of corners) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop()
+    lower.push(p)
+  }
+  const upper: Point[] = []
+  for (let i = corners.length - 1; i >= 0; i--) {
+    const p = corners[i]
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop()
+    upper.push(p)
+  }
+  const points = [...lower.slice(0, -1), ...upper.slice(0, -1)]
+  let twice = 0
+  for (let i = 0; i < points.length; i++) {
+    const a = points[i]
+    const b = points[(i + 1) % points.length]
+    twice += a[0] * b[1] - b[0] * a[1]
+  }
+  return { points, area: Math.abs(twice) / 2 }
+}
+
 export function convexHullArea(m: ObjectMask): number {
-  return toImageJsMask(m).getConvexHull().surface
+  return convexHull(m).area
 }
 
 /** Area over convex hull area: near 1 for a straight chromosome, low for clusters and crosses. */

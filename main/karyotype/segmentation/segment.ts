@@ -9,7 +9,7 @@ import type { GreyRaster } from '../../imaging/raster'
 import type { Box, CellScale, ChromosomeObject, ObjectMask, Segmentation, Stain } from '../types'
 import { prepareForeground } from './foreground'
 import { readMetaphaseImage } from './load'
-import { fillHoles, labelComponents, maskArea, masksFromLabels, solidity, toImageJsMask } from './mask-ops'
+import { convexHull, fillHoles, labelComponents, maskArea, masksFromLabels, solidity } from './mask-ops'
 import { describeObject } from './object'
 import { defaultSeparation, separateTouching, type SeparationOptions } from './separate'
 import { medialAxis } from './skeleton'
@@ -47,11 +47,11 @@ export async function thresholdSpread(image: GreyRaster<Uint8Array>, options: Se
 /** A nucleus is much larger than a chromosome, round and solid. */
 function isNucleus(mask: ObjectMask, area: number, medianArea: number): boolean {
   if (area < 4 * medianArea) return false
-  const hull = toImageJsMask(mask).getConvexHull().points
+  const hull = convexHull(mask).points
   let feret = 0
   for (let i = 0; i < hull.length; i++) {
     for (let j = i + 1; j < hull.length; j++) {
-      feret = Math.max(feret, Math.hypot(hull[i].column - hull[j].column, hull[i].row - hull[j].row))
+      feret = Math.max(feret, Math.hypot(hull[i][0] - hull[j][0], hull[i][1] - hull[j][1]))
     }
   }
   const circleFill = area / (Math.PI * (feret / 2) ** 2)

@@ -10,7 +10,7 @@
 import type { CellScale, ObjectMask, Point } from '../types'
 import { cutMask } from './cut'
 import { distanceTransform } from './distance'
-import { absorbSmallLabels, axisAngle, maskArea, masksFromLabels, momentsOf, outerContour, solidity, toImageJsMask, type Moments } from './mask-ops'
+import { absorbSmallLabels, axisAngle, convexHull, maskArea, masksFromLabels, momentsOf, outerContour, solidity, type Moments } from './mask-ops'
 
 export interface SeparationOptions {
   /** Larger than this many unit areas cannot be one chromosome (chromosome 1 is about 2 units). */
@@ -29,6 +29,8 @@ export interface SeparationOptions {
   /** The pieces' area-weighted solidity must beat the whole's by this much. */
   minGain: number
   maxDepth: number
+  /** Objects larger than this many unit areas are not cut at all (flagged as clusters). */
+  maxClusterArea: number
   /** Parts meeting at a neck are rejoined as arms when their axes are within this angle of their join line. */
   armAngleDegrees: number
 }
@@ -43,6 +45,7 @@ export const defaultSeparation: SeparationOptions = {
   minDepth: 0.2,
   minGain: 0.06,
   maxDepth: 6,
+  maxClusterArea: 12,
   armAngleDegrees: 30
 }
 
@@ -54,7 +57,8 @@ interface Concavity {
 
 /** Contour points with their distance inside the convex hull, and the local maxima of that distance. */
 function concavities(mask: ObjectMask, contour: Point[], minDepth: number): Concavity[] {
-  const hull = toImageJsMask(mask).getConvexHull().points.map((p) => [p.column + mask.box.x - 0.5, p.row + mask.box.y - 0.5] as Point)
+  // Hull corners to pixel-centre coordinates, like the contour's.
+  const hull = convexHull(mask).points.map(([x, y]) => [x - 0.5, y - 0.5] as Point)
   if (hull.length < 3) return []
   const depth = contour.map((p) => {
     let best = Infinity
@@ -112,7 +116,8 @@ function candidateCuts(mask: ObjectMask, scale: CellScale, o: SeparationOptions)
   const n = contour.length
   if (n < 8) return []
   const w = scale.chromosomeWidth
-  const cav = concavities(mask, contour, o.minDepth * w)
+  // The deepest few concavities are enough; a ragged blob must not cost a quadratic number of cuts.
+  const cav = concavities(mask, contour, o.minDepth * w).sort((a, b) => b.depth - a.depth).slice(0, 12)
   const out: Candidate[] = []
   const minSep = Math.max(4, Math.round(w))
   const ringDist = (i: number, j: number) => Math.min(Math.abs(i - j), n - Math.abs(i - j))
@@ -301,9 +306,10 @@ export function separateTouching(
       }
     }
     const area = maskArea(m)
-    if (!tooBig(area, scale, o)) {
+    // Far too large to be a cluster of a few chromosomes (a smear, a clump of cells): leave it whole.
+    if (!tooBig(area, scale, o) || area > o.maxClusterArea * scale.unitArea) {
       pieces.push(m)
-      unresolved.push(false)
+      unresolved.push(tooBig(area, scale, o))
       return
     }
     const split = depth < o.maxDepth ? bestSplit(m, scale, o) : null

@@ -41,7 +41,8 @@ function bandProfile(bands: ChromosomeBands, length: number): Float32Array {
   const raw = new Float32Array(n)
   for (let i = 0; i < n; i++) {
     const pos = (i / (n - 1)) * bands.length
-    const band = bands.bands.find((b) => pos >= b.start && pos <= b.stop) ?? bands.bands[bands.bands.length - 1]
+    // The band containing pos, or (in the tables' small gaps) the one before it.
+    const band = bands.bands.findLast((b) => b.start <= pos) ?? bands.bands[0]
     raw[i] = band.darkness
   }
   const out = new Float32Array(n)

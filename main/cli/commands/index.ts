@@ -1,4 +1,5 @@
 import type { Command } from '../command'
+import { evalKaryotypeCommand } from './eval-karyotype'
 import { featuresCommand } from './features'
 import { headsCommand } from './heads'
 import { infoCommand } from './info'
@@ -8,4 +9,4 @@ import { versionCommand } from './version'
 import { xrayInfoCommand } from './xray-info'
 
 /** Every `lightbox <command>`; later features add theirs here. */
-export const commands: Command[] = [versionCommand, infoCommand, modelsCommand, featuresCommand, headsCommand, xrayInfoCommand, trainKaryotypeCommand] as Command[]
+export const commands: Command[] = [versionCommand, infoCommand, modelsCommand, featuresCommand, headsCommand, xrayInfoCommand, trainKaryotypeCommand, evalKaryotypeCommand] as Command[]

@@ -75,13 +75,18 @@ function poolShape(x: Value, o: PoolOptions) {
 }
 
 /**
- * Max pooling. While recording it also outputs the argmax indices the gradient puts dy back at
- * (MaxUnpool for non-overlapping windows, a scatter-add otherwise); measured faster than recomputing
- * a mask from the upsampled output.
+ * Max pooling. Tiled windows (kernel = stride, no padding) record nothing extra: their gradient is
+ * recomputed from a mask (see autodiff). Other windows output the argmax indices, while recording, for a
+ * scatter-add gradient. onnxruntime's MaxPool with indices is several times slower than without.
  */
 export function maxPool(g: Graph, x: Value, o: PoolOptions): Value {
   const { shape, attrs, params } = poolShape(x, o)
-  if (!g.recording) return g.emit('MaxPool', [x], [{ shape, dtype: x.dtype }], attrs)[0]
+  const tiled = params.kernel.every((k, i) => k === params.strides[i]) && params.pads.every((p) => p === 0)
+  if (!g.recording || tiled) {
+    const [y] = g.emit('MaxPool', [x], [{ shape, dtype: x.dtype }], attrs)
+    g.record({ op: 'MaxPool', inputs: [x], outputs: [y], params })
+    return y
+  }
   const [y, indices] = g.emit('MaxPool', [x], [{ shape, dtype: x.dtype }, { shape, dtype: 'int64' }], attrs)
   g.record({ op: 'MaxPool', inputs: [x], outputs: [y], params: { ...params, indices } })
   return y

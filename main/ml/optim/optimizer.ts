@@ -28,7 +28,12 @@ export function makeOptimizer(spec: OptimizerSpec): Optimizer {
   return spec.type === 'adamw' ? adamW(spec) : sgd(spec)
 }
 
-/** PyTorch's AdamW (decoupled weight decay, bias-corrected moments, eps outside the square root). */
+/**
+ * PyTorch's AdamW (decoupled weight decay, bias-corrected moments, eps outside the square root), in 11
+ * element-wise ops per parameter instead of 14: the slots hold M = m/(1−β1) and V = v/(1−β2), so
+ * M ← β1·M + g and V ← β2·V + g², and the update folds every constant into two per-step scalars:
+ * p ← p·(1 − lr·wd) − k·M/(√V + ε'), k = lr·(1−β1)/(bc1·c), ε' = ε/c, c = √(1−β2)/√bc2.
+ */
 function adamW(spec: Extract<OptimizerSpec, { type: 'adamw' }>): Optimizer {
   const b1 = spec.beta1 ?? 0.9
   const b2 = spec.beta2 ?? 0.999
@@ -36,21 +41,22 @@ function adamW(spec: Extract<OptimizerSpec, { type: 'adamw' }>): Optimizer {
   const wd = spec.weightDecay ?? 0.01
   return {
     slotCount: 2,
-    scalarNames: wd ? ['decay', 'stepSize', 'sqrtBc2'] : ['stepSize', 'sqrtBc2'],
+    scalarNames: wd ? ['decay', 'stepScale', 'epsilon'] : ['stepScale', 'epsilon'],
     emit(g, items, s) {
       return items.map(({ param, grad, slots: [m, v] }) => {
         const decayed = wd ? op.mul(g, param, s.decay) : param
-        const m1 = op.add(g, op.mul(g, m, g.scalar(b1)), op.mul(g, grad, g.scalar(1 - b1)))
-        const v1 = op.add(g, op.mul(g, v, g.scalar(b2)), op.mul(g, op.mul(g, grad, grad), g.scalar(1 - b2)))
-        const denom = op.add(g, op.div(g, op.sqrt(g, v1), s.sqrtBc2), g.scalar(eps))
-        const p1 = op.sub(g, decayed, op.mul(g, op.div(g, m1, denom), s.stepSize))
+        const m1 = op.add(g, op.mul(g, m, g.scalar(b1)), grad)
+        const v1 = op.add(g, op.mul(g, v, g.scalar(b2)), op.mul(g, grad, grad))
+        const denom = op.add(g, op.sqrt(g, v1), s.epsilon)
+        const p1 = op.sub(g, decayed, op.mul(g, op.div(g, m1, denom), s.stepScale))
         return { param: p1, slots: [m1, v1] }
       })
     },
     scalars(step, lr) {
       const bc1 = 1 - b1 ** step
       const bc2 = 1 - b2 ** step
-      return { decay: 1 - lr * wd, stepSize: lr / bc1, sqrtBc2: Math.sqrt(bc2) }
+      const c = Math.sqrt(1 - b2) / Math.sqrt(bc2)
+      return { decay: 1 - lr * wd, stepScale: (lr * (1 - b1)) / (bc1 * c), epsilon: eps / c }
     }
   }
 }

@@ -114,8 +114,9 @@ describe('gradients match finite differences', () => {
     )
   })
 
-  it('MaxPool: 2×2 stride 2 (unpool path) and 3×3 stride 2 padded (overlapping windows)', async () => {
+  it('MaxPool: tiled 2×2 and 3×2 (mask path, odd edge left over) and 3×3 stride 2 padded (overlapping, scatter path)', async () => {
     await check([distinct(input('x', [2, 3, 6, 6], 25), 26)], (g, [x]) => nn.maxPool(g, x, { kernel: [2, 2] }))
+    await check([distinct(input('x', [2, 2, 7, 5], 50), 51)], (g, [x]) => nn.maxPool(g, x, { kernel: [3, 2] }))
     await check([distinct(input('x', [2, 2, 7, 7], 27), 28)], (g, [x]) => nn.maxPool(g, x, { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }))
   })
 

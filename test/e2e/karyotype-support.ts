@@ -59,7 +59,7 @@ export async function waitForAttribute(page: Page, selector: string, attribute: 
 
 /** The text of every page of a PDF, one string per page (items joined by spaces). */
 export async function pdfText(bytes: Uint8Array): Promise<string[]> {
-  const task = getDocument({ data: bytes, isEvalSupported: false, useSystemFonts: false, standardFontDataUrl: `${standardFonts}/` })
+  const task = getDocument({ data: bytes, useSystemFonts: false, standardFontDataUrl: `${standardFonts}/` })
   const doc = await task.promise
   const pages: string[] = []
   for (let i = 1; i <= doc.numPages; i++) {

@@ -54,7 +54,7 @@ export interface NormalisedChromosome {
   bend: number
 }
 
-/** Row widths of the straightened mask, smoothed; the narrowest row in the middle 80% is the centromere. */
+/** Row widths of the straightened mask, smoothed; the narrowest row away from the ends is the centromere. */
 export function estimateCentromere(st: Straightened): { row: number; top: number; bottom: number } | null {
   const widths: number[] = []
   let top = -1
@@ -77,6 +77,7 @@ export function estimateCentromere(st: Straightened): { row: number; top: number
     for (let j = r - k; j <= r + k; j++) if (j >= top && j <= bottom) ((s += widths[j]), m++)
     return m ? s / m : 0
   })
+  // Not into the round ends (acrocentric centromeres, right at an end, are not found this way).
   const lo = top + Math.max(2, Math.round(0.1 * len))
   const hi = bottom - Math.max(2, Math.round(0.1 * len))
   let best = -1

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { Random } from '../main/ml/train/random'
 import type { LayerSpec, NetworkSpec } from '../main/ml/train/spec'
 import { StepRunner } from '../main/ml/train/step-runner'
+import { defaultStepsPerRun } from '../main/ml/train/trainer'
 import type { Weights } from '../main/ml/train/types'
 import { initWeights } from '../main/ml/train/weights'
 import { defineBenchmark } from './benchmark'
@@ -51,7 +52,7 @@ function mlpScenario(quick: boolean): Scenario {
     classes: 24,
     windowSteps: quick ? 50 : 100,
     windows: quick ? 3 : 9,
-    warmup: 20
+    warmup: 24
   }
 }
 
@@ -205,8 +206,8 @@ function ensureTorch(log: (line: string) => void): string {
 }
 
 /** The PyTorch peer as a long-lived process: parity losses first, then timing windows on request. */
-async function startTorch(dir: string) {
-  const child = spawn(PYTHON, [path.join(here, 'peers', 'torch_train.py'), dir], {
+async function startTorch(dir: string, threads?: number) {
+  const child = spawn(PYTHON, [path.join(here, 'peers', 'torch_train.py'), dir, ...(threads ? [String(threads)] : [])], {
     // OpenBLAS with its own 2 threads; OpenMP threads sleep when idle instead of spinning against them
     // (measured: spinning OpenMP + OpenBLAS threads on 2 cores slow PyTorch down several-fold).
     env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
@@ -239,33 +240,46 @@ async function runOurs(s: Scenario, weights: Weights, data: ReturnType<typeof ma
     batchSize: s.batch,
     optimizer: optimizerSpec(),
     seed: 1,
-    threads
+    threads,
+    // The same choice train() makes for this network.
+    stepsPerRun: defaultStepsPerRun(s.network)
   })
   runner.load({ weights })
+  const K = runner.stepsPerRun
   const input = runner.inputs.get(s.network.inputs[0].name)!
   const target = runner.targets.get('type')!.target!
   const batches = data.order.length / s.batch
   let k = 0
-  const step = async () => {
-    const b = k % batches
-    target.fill(0)
-    for (let j = 0; j < s.batch; j++) {
-      const i = data.order[b * s.batch + j]
-      input.set(data.x.subarray(i * data.size, (i + 1) * data.size), j * data.size)
-      target[j * s.classes + data.labels[i]] = 1 / s.batch
+  const lr = optimizerSpec().learningRate
+  /** `n` (≤ K) optimizer steps: batches gathered from the dataset arrays, then one onnxruntime run. */
+  const steps = async (n: number) => {
+    target.fill(0, 0, n * s.batch * s.classes)
+    for (let slot = 0; slot < n; slot++) {
+      const b = (k + slot) % batches
+      for (let j = 0; j < s.batch; j++) {
+        const i = data.order[b * s.batch + j]
+        const row = slot * s.batch + j
+        input.set(data.x.subarray(i * data.size, (i + 1) * data.size), row * data.size)
+        target[row * s.classes + data.labels[i]] = 1 / s.batch
+      }
     }
-    k++
-    return runner.run(k, optimizerSpec().learningRate)
+    const first = k + 1
+    k += n
+    return runner.run(first, new Array(n).fill(lr))
   }
-  const losses: number[] = []
-  for (let i = 0; i < PARITY_STEPS; i++) losses.push(await step())
-  for (let i = 0; i < s.warmup; i++) await step()
+  const run = async (count: number) => {
+    const out: number[] = []
+    for (let done = 0; done < count; done += K) out.push(...(await steps(Math.min(K, count - done))))
+    return out
+  }
+  const losses = await run(PARITY_STEPS)
+  await run(s.warmup)
   const window = async () => {
     const start = performance.now()
-    for (let i = 0; i < s.windowSteps; i++) await step()
+    await run(s.windowSteps)
     return s.windowSteps / ((performance.now() - start) / 1000)
   }
-  return { losses, window, release: () => runner.release() }
+  return { losses, window, stepsPerRun: K, release: () => runner.release() }
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]
@@ -291,16 +305,27 @@ async function compare(s: Scenario, threads: number, log: (line: string) => void
       peer.stop()
       await ours.release()
     }
-    let maxRel = 0
-    for (let i = 0; i < PARITY_STEPS; i++) maxRel = Math.max(maxRel, Math.abs(ours.losses[i] - torchLosses[i]) / Math.abs(torchLosses[i]))
+    const maxRelDiff = (a: number[], b: number[], n = PARITY_STEPS) => {
+      let m = 0
+      for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.abs(b[i]))
+      return m
+    }
+    const maxRel = maxRelDiff(ours.losses, torchLosses)
+    // PyTorch against itself with one thread instead of two: how far summation order alone moves the
+    // 50-step loss curve of this network (the floor any second implementation can expect).
+    const single = await startTorch(dir, 1)
+    single.stop()
     const oursRate = median(oursRates)
     const torchRate = median(torchRates)
     return {
       max_rel_loss_diff: maxRel,
+      max_rel_loss_diff_first_10: maxRelDiff(ours.losses, torchLosses, 10),
+      torch_1_vs_2_threads_max_rel_loss_diff: maxRelDiff(single.losses, torchLosses),
       ours_steps_per_s: Number(oursRate.toFixed(2)),
       torch_steps_per_s: Number(torchRate.toFixed(2)),
       ratio: Number((oursRate / torchRate).toFixed(3)),
       batch: s.batch,
+      steps_per_run: ours.stepsPerRun,
       first_losses: { ours: ours.losses.slice(0, 3), torch: torchLosses.slice(0, 3), ours_50: ours.losses[PARITY_STEPS - 1], torch_50: torchLosses[PARITY_STEPS - 1] }
     }
   } finally {

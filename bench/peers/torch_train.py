@@ -6,7 +6,7 @@ the first `parity_steps` steps, then serves timing windows: for every line "<ste
 runs that many further steps and prints one JSON line {"steps_per_s": ...}. The bench alternates these
 windows with its own, so both sides see the same machine load.
 
-usage: python3 torch_train.py <scenario-dir>
+usage: python3 torch_train.py <scenario-dir> [threads]   (threads overrides the scenario's)
 """
 import json
 import os
@@ -47,7 +47,7 @@ def main():
     folder = sys.argv[1]
     with open(os.path.join(folder, "scenario.json")) as f:
         sc = json.load(f)
-    torch.set_num_threads(sc["threads"])
+    torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else sc["threads"])
     model = build(sc["layers"])
     blob = np.fromfile(os.path.join(folder, "weights.f32"), dtype=np.float32)
     state = model.state_dict()

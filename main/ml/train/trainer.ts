@@ -14,8 +14,18 @@ import { buildInferenceGraph } from './inference-graph'
 import { inferShapes } from './network'
 import { Random } from './random'
 import { StepRunner } from './step-runner'
+import type { NetworkSpec } from './spec'
 import type { EpochRecord, TrainData, TrainOptions, TrainProgress, TrainResult } from './types'
 import { checkedWeights, initWeights } from './weights'
+
+/**
+ * Optimizer steps per onnxruntime run: several for networks without convolutions (small heads, where
+ * moving the state across the JS boundary is a large part of a step), one for convolutional networks
+ * (where the step's own work dominates and the graph would only grow).
+ */
+export function defaultStepsPerRun(spec: NetworkSpec): number {
+  return spec.layers.some((l) => l.type === 'conv') ? 1 : 4
+}
 
 /** Lower is better for losses, higher for everything else. */
 export function lowerIsBetter(metric: string): boolean {
@@ -59,7 +69,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const sampling = balance === 'sampling' && stratify ? { labels: o.data.targets![stratify.name] as Labels, counts: counts[stratify.name] } : undefined
 
   // Graphs and sessions.
-  const runner = await StepRunner.create(spec, { batchSize, optimizer: o.optimizer, seed, threads: o.threads })
+  const stepsPerRun = Math.max(1, Math.min(o.stepsPerRun ?? defaultStepsPerRun(spec), stepsPerEpoch))
+  const runner = await StepRunner.create(spec, { batchSize, optimizer: o.optimizer, seed, threads: o.threads, stepsPerRun })
   const tg = runner.graph
   const evalSession = valIdx && valIdx.length ? await createSession(buildInferenceGraph(spec).graph.toModelBytes(), { threads: o.threads, allowSpinning: false }) : null
 
@@ -118,22 +129,37 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       let lossSum = 0
       let lossCount = 0
       let lr = o.optimizer.learningRate
-      for (let b = 0; b < stepsPerEpoch; b++) {
+      for (let b = 0; b < stepsPerEpoch; b += stepsPerRun) {
         if (o.signal?.aborted) throw new LabError('cancelled', 'Training was cancelled.')
         const stepStart = performance.now()
-        const batch = order.subarray(b * batchSize, (b + 1) * batchSize)
+        const n = Math.min(stepsPerRun, stepsPerEpoch - b)
         const info = { training: true, epoch, random: () => augmentRandom.next() }
-        for (const input of spec.inputs) fillInput(o.data.inputs[input.name], inputSizes.get(input.name)!, batch, runner.inputs.get(input.name)!, info)
-        for (const h of tg.heads) fillTargets(h.head, h.size, o.data.targets![h.head.name] as Labels, batch, lossWeights.get(h.head.name)!, runner.targets.get(h.head.name)!)
-        lr = learningRateAt(o.schedule, o.optimizer.learningRate, { epoch, step, stepsPerEpoch, epochs: o.epochs })
-        const loss = await runner.run(step + 1, lr)
-        step++
-        if (!Number.isFinite(loss)) {
-          throw new LabError('bad_input', `Training diverged at epoch ${epoch + 1}, step ${step}: the loss is ${loss}. Try a lower learning rate or gradient clipping.`)
+        const lrs: number[] = []
+        for (let k = 0; k < n; k++) {
+          const batch = order.subarray((b + k) * batchSize, (b + k + 1) * batchSize)
+          for (const input of spec.inputs) {
+            const size = inputSizes.get(input.name)!
+            fillInput(o.data.inputs[input.name], size, batch, runner.inputs.get(input.name)!.subarray(k * batchSize * size, (k + 1) * batchSize * size), info)
+          }
+          for (const h of tg.heads) {
+            const per = batchSize * h.size
+            const roles = runner.targets.get(h.head.name)!
+            const at = (r: Float32Array | undefined) => r?.subarray(k * per, (k + 1) * per)
+            fillTargets(h.head, h.size, o.data.targets![h.head.name] as Labels, batch, lossWeights.get(h.head.name)!, { target: at(roles.target), a: at(roles.a), b: at(roles.b) })
+          }
+          lrs.push(learningRateAt(o.schedule, o.optimizer.learningRate, { epoch, step: step + k, stepsPerEpoch, epochs: o.epochs }))
         }
-        lossSum += loss
-        lossCount++
-        samplesDone += batchSize
+        const losses = await runner.run(step + 1, lrs)
+        lr = lrs[n - 1]
+        for (const loss of losses) {
+          step++
+          if (!Number.isFinite(loss)) {
+            throw new LabError('bad_input', `Training diverged at epoch ${epoch + 1}, step ${step}: the loss is ${loss}. Try a lower learning rate or gradient clipping.`)
+          }
+          lossSum += loss
+          lossCount++
+        }
+        samplesDone += n * batchSize
         const dt = (performance.now() - stepStart) / 1000
         sessionSeconds += dt
         trainSeconds += dt

@@ -70,6 +70,11 @@ export interface TrainOptions {
   signal?: AbortSignal
   /** ORT intra-op threads; default one per core. */
   threads?: number
+  /**
+   * Optimizer steps per onnxruntime run (the state crosses the JS boundary once per run). Default 4
+   * for networks without convolutions, 1 otherwise. Progress and cancellation act between runs.
+   */
+  stepsPerRun?: number
 }
 
 export interface TrainProgress {

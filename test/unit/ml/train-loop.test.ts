@@ -85,7 +85,7 @@ describe('training loop', () => {
     const batch = Int32Array.from({ length: 16 }, (_, i) => i)
     const lw = headWeights(network, 'none', {}, 16, new Map([['kind', 3], ['flags', 2]]))
     for (const h of runner.graph.heads) fillTargets(h.head, h.size, data.targets![h.head.name], batch, lw.get(h.head.name)!, runner.targets.get(h.head.name)!)
-    const loss = await runner.run(1, 0.1)
+    const [loss] = await runner.run(1, [0.1])
     await runner.release()
 
     // torch.nn.CrossEntropyLoss(weight=w, label_smoothing=ε): Σ_n [(1−ε)·w[y]·(−log p_y) + ε/C·Σ_c w_c·(−log p_c)] / Σ_n w[y_n]
@@ -224,6 +224,26 @@ describe('training loop', () => {
       train({ ...base, seed: 99, checkpoint: { path: checkpoint, resume: true } }),
       (e: unknown) => e instanceof LabError && e.code === 'conflict'
     )
+  })
+
+  it('several optimizer steps per onnxruntime run give the same weights as one step per run', async () => {
+    const base = {
+      network: twoHeads,
+      data: multiTask(330, 14),
+      validation: null,
+      epochs: 2,
+      batchSize: 30,
+      optimizer: { type: 'adamw', learningRate: 0.01, clipGradientNorm: 1 } as const,
+      threads: 1
+    }
+    const one = await train({ ...base, stepsPerRun: 1 })
+    // 11 steps per epoch: runs of 4, 4 and a remainder of 3 single steps.
+    const four = await train({ ...base, stepsPerRun: 4 })
+    for (const [name, w] of Object.entries(one.weights)) {
+      const other = four.weights[name].data
+      w.data.forEach((v, i) => assert.ok(Math.abs(v - other[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${name}[${i}]: ${v} vs ${other[i]}`))
+    }
+    assert.equal(one.history[1].trainLoss.toFixed(6), four.history[1].trainLoss.toFixed(6))
   })
 
   it('an autoencoder trains with mean squared error', async () => {

@@ -10,11 +10,11 @@ import { buildReport } from '../report/pdf'
 import { renderKaryogram } from '../report/karyogram'
 import type { ValidArgs } from '../../preload/api'
 import { analyseMetaphase, editCell, reclassifyCell } from './analyse'
-import { ruleClassifier, type CellClassifier } from './classify'
+import { engineClassifier, type CellClassifier } from './classify'
 import { metaphaseImage } from './image-cache'
 import { prefillIscn } from './iscn'
 
-export function karyotypeHandlers(ctx: AppContext, classify: CellClassifier = ruleClassifier) {
+export function karyotypeHandlers(ctx: AppContext, classify: CellClassifier = engineClassifier(ctx)) {
   return {
     'karyotype.analyse': async ({ image, name, stain }: ValidArgs<'karyotype.analyse'>) => analyseMetaphase(image, name, stain, classify),
     'karyotype.edit': async ({ image, name, segmentation, edit, known }: ValidArgs<'karyotype.edit'>) =>

@@ -26,8 +26,7 @@ export interface SeparationOptions {
   maxCutOneSided: number
   /** A concavity must be at least this deep (in chromosome widths) to anchor a cut. */
   minDepth: number
-  /** The pieces' area-weighted solidity must beat the whole's by this much. */
-  minGain: number
+  /** How many cuts deep a cluster may be taken apart. */
   maxDepth: number
   /** Objects larger than this many unit areas are not cut at all (flagged as clusters). */
   maxClusterArea: number
@@ -43,7 +42,6 @@ export const defaultSeparation: SeparationOptions = {
   maxCutTwoSided: 1.25,
   maxCutOneSided: 0.9,
   minDepth: 0.2,
-  minGain: 0.06,
   maxDepth: 6,
   maxClusterArea: 12,
   armAngleDegrees: 30
@@ -213,7 +211,7 @@ export function splitAtNecks(mask: ObjectMask, scale: CellScale, o: SeparationOp
   }
   if (ids.size <= 1) return [mask]
   absorbSmallLabels(labels, mask.data, w, h, ids.size, o.minPieceArea * scale.unitArea)
-  rejoinArms(labels, w, h, ids.size, scale, o)
+  rejoinArms(labels, w, scale, o)
   const pieces = masksFromLabels(labels, w, h, ids.size, mask.box).filter((m) => maskArea(m) > 0)
   return pieces.length > 1 ? pieces.sort((a, b) => maskArea(b) - maskArea(a)) : [mask]
 }
@@ -241,7 +239,7 @@ export function looksLikeArms(a: Moments, b: Moments, scale: CellScale, o: Separ
 }
 
 /** Merges neighbouring parts that look like the two arms of one chromosome (in place). */
-function rejoinArms(labels: Int32Array, w: number, h: number, count: number, scale: CellScale, o: SeparationOptions): void {
+function rejoinArms(labels: Int32Array, w: number, scale: CellScale, o: SeparationOptions): void {
   for (let changed = true; changed; ) {
     changed = false
     const touching = new Set<string>()
@@ -263,14 +261,16 @@ function rejoinArms(labels: Int32Array, w: number, h: number, count: number, sca
       break
     }
   }
-  void h
-  void count
 }
 
 function tooBig(area: number, scale: CellScale, o: SeparationOptions): boolean {
   return area > o.maxSingleArea * scale.unitArea
 }
-/** The best acceptable cut of one object into two pieces, or null. */
+
+/**
+ * The best cut of a cluster into two pieces, or null: each piece at least `minPieceArea`, scored by how
+ * much more convex the pieces are than the whole, less a penalty for long cuts.
+ */
 export function bestSplit(mask: ObjectMask, scale: CellScale, o: SeparationOptions = defaultSeparation): ObjectMask[] | null {
   const area = maskArea(mask)
   const whole = solidity(mask, area)

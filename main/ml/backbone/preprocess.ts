@@ -40,9 +40,26 @@ function taps(inSize: number, outSize: number): Taps {
   return { start, count, weights, stride }
 }
 
-/** Resizes one channel (row-major, `channels` interleaved, taking channel `c`) to outW×outH floats. */
+const tapCache = new Map<string, Taps>()
+
+/** Taps depend only on the sizes: computed once per pair (a batch of same-size images shares them). */
+function cachedTaps(inSize: number, outSize: number): Taps {
+  const key = `${inSize}>${outSize}`
+  let t = tapCache.get(key)
+  if (!t) {
+    if (tapCache.size > 64) tapCache.clear()
+    t = taps(inSize, outSize)
+    tapCache.set(key, t)
+  }
+  return t
+}
+
+/**
+ * Resizes one channel (row-major, `channels` interleaved, taking channel `c`) to outW×outH floats.
+ * A horizontal pass into a height × outW float32 buffer, then a vertical one; sums in double precision.
+ */
 export function resizeChannel(
-  src: ArrayLike<number>,
+  src: Uint8Array | Uint16Array | Float32Array,
   width: number,
   height: number,
   channels: number,
@@ -50,28 +67,36 @@ export function resizeChannel(
   outW: number,
   outH: number
 ): Float32Array {
-  const tx = taps(width, outW)
-  const ty = taps(height, outH)
-  // Horizontal pass into a height × outW buffer, then vertical.
+  const tx = cachedTaps(width, outW)
+  const ty = cachedTaps(height, outH)
+  const txStart = tx.start
+  const txCount = tx.count
+  const txWeights = tx.weights
+  const txStride = tx.stride
   const mid = new Float32Array(height * outW)
   for (let y = 0; y < height; y++) {
     const row = y * width
+    const outRow = y * outW
     for (let x = 0; x < outW; x++) {
       let acc = 0
-      const s = tx.start[x]
-      const base = x * tx.stride
-      for (let k = 0; k < tx.count[x]; k++) acc += src[(row + s + k) * channels + c] * tx.weights[base + k]
-      mid[y * outW + x] = acc
+      let at = (row + txStart[x]) * channels + c
+      const base = x * txStride
+      const n = txCount[x]
+      for (let k = 0; k < n; k++, at += channels) acc += src[at] * txWeights[base + k]
+      mid[outRow + x] = acc
     }
   }
   const out = new Float32Array(outW * outH)
+  const tyWeights = ty.weights
   for (let y = 0; y < outH; y++) {
     const s = ty.start[y]
     const base = y * ty.stride
+    const n = ty.count[y]
+    const outRow = y * outW
     for (let x = 0; x < outW; x++) {
       let acc = 0
-      for (let k = 0; k < ty.count[y]; k++) acc += mid[(s + k) * outW + x] * ty.weights[base + k]
-      out[y * outW + x] = acc
+      for (let k = 0; k < n; k++) acc += mid[(s + k) * outW + x] * tyWeights[base + k]
+      out[outRow + x] = acc
     }
   }
   return out
@@ -99,15 +124,17 @@ export function imagesToTensor(images: Raster[], spec: InputSpec): TensorData {
     const colour = img.channels >= 3 ? 3 : 1
     // As if the pixel were 8-bit: pixel / fullScale * 255, then the manifest's (p / scale - mean) / std.
     const factor = 255 / fullScale(img) / norm.scale
-    const resized = Array.from({ length: colour }, (_, c) => resizeChannel(img.data, img.width, img.height, img.channels, c, W, H))
+    const resized: Float32Array[] = []
+    for (let c = 0; c < colour; c++) resized.push(resizeChannel(img.data, img.width, img.height, img.channels, c, W, H))
     for (let c = 0; c < C; c++) {
       const src = resized[Math.min(c, colour - 1)]
       const mean = norm.mean[c] ?? norm.mean[0] ?? 0
       const std = norm.std[c] ?? norm.std[0] ?? 1
-      for (let i = 0; i < plane; i++) {
-        const v = (src[i] * factor - mean) / std
-        if (spec.layout === 'NHWC') data[(n * plane + i) * C + c] = v
-        else data[(n * C + c) * plane + i] = v
+      if (spec.layout === 'NHWC') {
+        for (let i = 0; i < plane; i++) data[(n * plane + i) * C + c] = (src[i] * factor - mean) / std
+      } else {
+        const offset = (n * C + c) * plane
+        for (let i = 0; i < plane; i++) data[offset + i] = (src[i] * factor - mean) / std
       }
     }
   })

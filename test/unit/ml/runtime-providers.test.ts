@@ -124,3 +124,39 @@ describe('model runtime', () => {
     await runtime.releaseAll()
   })
 })
+
+describe('runtime status through the app', () => {
+  it('inference.probe tries the devices; app.info and app.status events report it; a settings change re-probes', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const { createAppContext } = await import('../../../main/app/create-context')
+    const { createDispatcher } = await import('../../../main/ipc/dispatch')
+    const { createHandlers } = await import('../../../main/ipc/handlers')
+    const { sourceResourcesDir } = await import('../../../main/app/paths')
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lightbox-runtime-'))
+    const events: [string, unknown][] = []
+    const ctx = createAppContext({ dataDir, resourcesDir: sourceResourcesDir, emit: (e, p) => events.push([e, p]) })
+    const dispatch = createDispatcher(createHandlers(ctx))
+    try {
+      assert.equal(ctx.inferenceStatus().loaded, false, 'onnxruntime is not loaded before it is needed')
+      const probed = await dispatch('inference.probe', {})
+      assert.ok(probed.ok)
+      const status = (probed as { value: InferenceStatus }).value
+      assert.equal(status.loaded, true)
+      assert.equal(status.active, 'cpu')
+      assert.deepEqual(ctx.inferenceStatus(), status)
+      assert.deepEqual(events, [['app.status', { inference: status }]])
+      const info = await dispatch('app.info', {})
+      assert.deepEqual(info.ok && (info.value as { inference: InferenceStatus }).inference, status)
+
+      await dispatch('settings.update', { patch: { inferenceThreads: 1, preferredDevice: 'cpu' } })
+      assert.equal(events.length, 2)
+      const next = (events[1][1] as { inference: InferenceStatus }).inference
+      assert.equal(next.threads, 1)
+      assert.deepEqual(next.providers.filter((p) => p.status !== 'skipped').map((p) => p.provider), ['cpu'])
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+})

@@ -15,7 +15,7 @@ import { z } from 'zod'
 import type { ModelSummary } from '../../../preload/api'
 import { LabError } from '../../errors'
 import { describeIssues } from '../../ipc/dispatch'
-import type { ModelRuntime } from '../runtime'
+import type { ModelRuntime, ModelSession } from '../runtime'
 import { assertGraphMatches, graphProblems } from './check-graph'
 import { manifestSchema, type ModelManifest } from './manifest'
 import { inspectOnnx } from './onnx-inspect'
@@ -356,7 +356,7 @@ export class ModelRegistry {
   }
 
   /** A session for the model, after checking (once per process) that its file is intact. */
-  async session(id: string): Promise<{ model: RegisteredModel; session: Awaited<ReturnType<ModelRuntime['session']>> }> {
+  async session(id: string): Promise<{ model: RegisteredModel; session: ModelSession }> {
     if (!this.runtime) throw new LabError('internal', 'This registry has no model runtime.')
     const model = await this.get(id)
     if (!this.verified.has(model.modelFile)) {

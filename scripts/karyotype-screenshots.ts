@@ -3,7 +3,7 @@
  * from a folder of spreads (default: ../shared/datasets/chromosomes/metaphases/cabinh/spreads), counted,
  * one karyotyped, the result written. Drives the built app in Chromium like the end-to-end tests.
  *
- *   npx tsx scripts/karyotype-screenshots.ts [spreads-dir] [--build] [--width 1440 --height 900]
+ *   npx tsx scripts/karyotype-screenshots.ts [spreads-dir] [--build] [--width 1440 --height 900] [--out dir]
  *
  * --build runs `electron-vite build` first (needed once after a change to the renderer).
  */
@@ -22,14 +22,15 @@ function option(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
-  const args = argv.filter((a, i) => !a.startsWith('--') && !['--width', '--height'].includes(argv[i - 1]))
+  const args = argv.filter((a, i) => !a.startsWith('--') && !['--width', '--height', '--out'].includes(argv[i - 1]))
   const dir = path.resolve(args[0] ?? path.join(repoRoot, '..', 'shared', 'datasets', 'chromosomes', 'metaphases', 'cabinh', 'spreads'))
   const files = (await readdir(dir)).filter((f) => /\.(png|jpe?g|tiff?|bmp)$/i.test(f)).sort().slice(0, 4).map((f) => path.join(dir, f))
   if (files.length === 0) throw new Error(`No metaphase images in ${dir}.`)
   if (process.argv.includes('--build') && spawnSync('npx', ['electron-vite', 'build'], { cwd: repoRoot, stdio: 'inherit' }).status !== 0) {
     throw new Error('The build failed.')
   }
-  const out = path.join(repoRoot, 'docs', 'screenshots')
+  const outAt = argv.indexOf('--out')
+  const out = outAt >= 0 ? path.resolve(argv[outAt + 1]) : path.join(repoRoot, 'docs', 'screenshots')
   await mkdir(out, { recursive: true })
   const viewport = { width: option('--width', 1440), height: option('--height', 900) }
   const app = await startApp({ viewport })
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click().catch(() => {})
     await page.waitForTimeout(400)
     await page.screenshot({ path: path.join(out, `${name}.png`) })
-    process.stderr.write(`docs/screenshots/${name}.png\n`)
+    process.stderr.write(`${path.join(out, name)}.png\n`)
   }
   try {
     await signInAsNewReviewer(page, 'Maren Holt', 'MH', 'cytogeneticist')
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     await shot('karyotype-karyogram')
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: 'Export PNG' }).click()])
     await sharp(await download.path()).resize({ width: 1400 }).png().toFile(path.join(out, 'karyotype-karyogram-print.png'))
-    process.stderr.write('docs/screenshots/karyotype-karyogram-print.png\n')
+    process.stderr.write(`${path.join(out, 'karyotype-karyogram-print.png')}\n`)
 
     await page.keyboard.press('Escape')
     await page.getByRole('button', { name: 'Mark karyotyped' }).click()

@@ -107,6 +107,8 @@ export interface ModelSummary {
   inputs: { name: string; shape: string[]; dtype: string }[]
   outputs: { name: string; shape: string[]; dtype: string; kind: string }[]
   trainingSamples: number | null
+  /** How it was trained, in words (e.g. why 'auto' chose this kind of head). */
+  trainingNotes: string | null
 }
 
 /**

@@ -213,7 +213,8 @@ export class ModelRegistry {
           metrics: m.manifest.metrics,
           inputs: m.manifest.inputs.map((i) => ({ name: i.name, shape: i.shape.map(String), dtype: i.dtype })),
           outputs: m.manifest.outputs.map((o) => ({ name: o.name, shape: o.shape.map(String), dtype: o.dtype, kind: o.kind })),
-          trainingSamples: m.manifest.training?.datasets.reduce((n, d) => n + d.samples, 0) ?? null
+          trainingSamples: m.manifest.training?.datasets.reduce((n, d) => n + d.samples, 0) ?? null,
+          trainingNotes: m.manifest.training?.notes ?? null
         }
       })
     )

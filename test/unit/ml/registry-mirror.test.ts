@@ -12,7 +12,7 @@ function summary(id: string, active: boolean): ModelSummary {
   const [name, version] = id.split('@')
   return {
     id, name, version, task: 'xray-covid', description: '', parent: null, labels: [], source: 'user', active, available: true, problem: null,
-    created: '2026-01-01T00:00:00.000Z', importedAt: null, sizeBytes: 10, sha256: null, metrics: {}, inputs: [], outputs: [], trainingSamples: null
+    created: '2026-01-01T00:00:00.000Z', importedAt: null, sizeBytes: 10, sha256: null, metrics: {}, inputs: [], outputs: [], trainingSamples: null, trainingNotes: null
   }
 }
 

@@ -307,7 +307,7 @@ export function buildProgram(
       default:
         throw unsupported(layer, 'this layer type is not supported')
     }
-    // Once every consumer has been converted a conv is final; a pending fold is only valid for its sole consumer.
+    // A convolution read by anything other than its own batch norm or activation can absorb nothing more.
     for (const from of layer.inbound_nodes.length ? inboundNames(layer) : []) {
       const v = values.get(from)
       if (v && layer.class_name !== 'BatchNormalization' && layer.class_name !== 'ReLU' && layer.class_name !== 'Activation') openConv.delete(v.tensor)

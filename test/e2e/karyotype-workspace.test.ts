@@ -102,6 +102,10 @@ describe('karyotyping workspace, end to end in Chromium (1366×768) against the 
 
   it('splits an object along a drawn line, merges the pieces back, and undoes and redoes the merge', async () => {
     const { page } = app
+    // Back in through the Karyotyping worklist.
+    await page.getByRole('button', { name: 'Karyotyping' }).click()
+    await page.getByTestId('case-table').locator('tbody tr').filter({ hasText: accession }).click()
+    await page.getByRole('heading', { name: accession }).waitFor()
     await page.keyboard.press('m')
     const metaphase = page.getByTestId('metaphase')
     await metaphase.waitFor()

@@ -6,7 +6,7 @@ the first `parity_steps` steps, then serves timing windows: for every line "<ste
 runs that many further steps and prints one JSON line {"steps_per_s": ...}. The bench alternates these
 windows with its own, so both sides see the same machine load.
 
-usage: python3 torch_train.py <scenario-dir> [threads]   (threads overrides the scenario's)
+usage: python3 torch_train.py <scenario-dir> [threads] [foreach]   (override the scenario's settings)
 """
 import json
 import os
@@ -47,7 +47,7 @@ def main():
     folder = sys.argv[1]
     with open(os.path.join(folder, "scenario.json")) as f:
         sc = json.load(f)
-    torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else sc["threads"])
+    torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 and int(sys.argv[2]) > 0 else sc["threads"])
     model = build(sc["layers"])
     blob = np.fromfile(os.path.join(folder, "weights.f32"), dtype=np.float32)
     state = model.state_dict()
@@ -62,7 +62,8 @@ def main():
         optimizer = torch.optim.SGD(model.parameters(), lr=opt["lr"], momentum=opt["momentum"])
     else:
         optimizer = torch.optim.AdamW(model.parameters(), lr=opt["lr"], betas=(opt["beta1"], opt["beta2"]), eps=opt["eps"],
-                                      weight_decay=opt["weight_decay"], foreach=sc.get("foreach"))
+                                      weight_decay=opt["weight_decay"],
+                                      foreach=(sys.argv[3] == "1") if len(sys.argv) > 3 else sc.get("foreach"))
     loss_fn = torch.nn.CrossEntropyLoss()
     model.train()
 

@@ -85,7 +85,8 @@ function tiledMaxPoolGrad(g: Graph, x: Value, y: Value, dy: Value, [kh, kw]: Pai
   }
   const covered = ho * kh === h && wo * kw === w ? x : op.slice(g, x, [0, 0], [ho * kh, wo * kw], [2, 3])
   const [isMax] = g.emit('Equal', [covered, up(y)], [{ shape: covered.shape, dtype: 'bool' }])
-  const dx = op.where(g, isMax, up(dy), g.scalar(0))
+  // A cast mask times dy: measured cheaper than Where on onnxruntime's CPU.
+  const dx = op.mul(g, op.cast(g, isMax, 'float32'), up(dy))
   if (covered === x) return dx
   const [padded] = g.emit('Pad', [dx, g.constant([0, 0, 0, 0, 0, 0, h - ho * kh, w - wo * kw], [8], 'int64')], [{ shape: [n, c, h, w], dtype: x.dtype }])
   return padded

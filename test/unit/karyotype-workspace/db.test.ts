@@ -82,6 +82,7 @@ describe('karyotype records (Dexie v3 over fake-indexeddb)', () => {
     const trail = await auditTrail(db, 'karyotypeCells', cell.id)
     assert.equal(trail.length, 1)
     assert.match(trail[0].summary, new RegExp(`imported ${file.replace(/\./g, '\\.')}`))
+    assert.equal((await db.cases.get(caseId))?.status, 'in_review', 'the first import puts the case in review')
     const second = await importCell(db, caseId, { name: 'b.png', type: 'image/png', bytes }, analysis, new Blob(['t']), actor)
     assert.equal(second.order, 2)
     assert.deepEqual((await listCells(db, caseId)).map((c) => c.order), [1, 2])

@@ -73,7 +73,7 @@ export async function importCell(
 ): Promise<KaryotypeCell> {
   const now = new Date().toISOString()
   return db.transaction('rw', [db.cases, db.karyotypeCells, db.metaphaseImages, db.cellAnalyses, db.audit], async () => {
-    await openCase(db, caseId)
+    const c = await openCase(db, caseId)
     const last = await db.karyotypeCells.where('[caseId+order]').between([caseId, -Infinity], [caseId, Infinity]).last()
     const cell: KaryotypeCell = {
       id: crypto.randomUUID(),
@@ -105,6 +105,12 @@ export async function importCell(
     await db.cellAnalyses.add(analysisRecord(cell.id, caseId, analysis, analysis.chromosomes, 0))
     await appendAudit(db, actor, 'karyotypeCells', cell.id, 'create', null, cell,
       `imported ${file.name} (${file.bytes.byteLength} bytes, sha256 ${analysis.sha256.slice(0, 12)}…): ${cell.engineCount} objects, ${analysis.classifier.id}`)
+    if (c.status === 'open') {
+      // Work has started on the case.
+      const next: CaseRecord = { ...c, status: 'in_review', updatedAt: now, updatedBy: actor.id }
+      await db.cases.put(next)
+      await appendAudit(db, actor, 'cases', c.id, 'update', c, next)
+    }
     return cell
   })
 }

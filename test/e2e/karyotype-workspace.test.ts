@@ -29,6 +29,11 @@ describe('karyotyping workspace, end to end in Chromium (1366×768) against the 
     assert.match(await card.innerText(), /Cell 1[\s\S]*8129A\.001\.A\.png/)
     // The count is prefilled from the engine.
     const engineCount = Number(await page.locator('input[name="count"]').inputValue())
+    await page.getByRole('button', { name: 'Confirm count' }).click()
+    await page.getByRole('button', { name: 'Change count' }).waitFor()
+    assert.equal(await page.getByTestId('cells-counted').innerText(), '1')
+    assert.equal(await page.getByTestId('modal-number').innerText(), String(engineCount))
+    assert.match(await page.getByTestId('mosaicism').innerText(), /All 1 cell counted/)
 
     await page.keyboard.press('m')
     const metaphase = page.getByTestId('metaphase')
@@ -110,6 +115,13 @@ describe('karyotyping workspace, end to end in Chromium (1366×768) against the 
     const metaphase = page.getByTestId('metaphase')
     await metaphase.waitFor()
     const n = Number(await metaphase.getAttribute('data-objects'))
+    // Zoom in and back to fit.
+    const zoomLabel = metaphase.locator('.zoom span')
+    const fitted = await zoomLabel.innerText()
+    await page.keyboard.press('+')
+    assert.notEqual(await zoomLabel.innerText(), fitted)
+    await page.keyboard.press('0')
+    assert.equal(await zoomLabel.innerText(), fitted)
     // The tallest upright object: cut it across its middle.
     const boxes = await page.getByTestId('object-outline').evaluateAll((els) =>
       els.map((e) => ({ id: e.getAttribute('data-id'), ...JSON.parse(JSON.stringify(e.getBoundingClientRect())) as DOMRect }))

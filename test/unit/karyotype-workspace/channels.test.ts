@@ -138,3 +138,24 @@ describe('karyotype channels (main, through the contract)', () => {
     assert.ok(long.pages >= 2, `${long.pages} pages`)
   })
 })
+
+describe('the workspace classifier', () => {
+  it('falls back to the length/centromere rule, saying why, when no model is installed for the stain', async () => {
+    const { engineClassifier } = await import('../../../main/karyotype-ipc/classify')
+    const { metaphaseImage } = await import('../../../main/karyotype-ipc/image-cache')
+    const { segmentSpread } = await import('../../../main/karyotype')
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'lightbox-noresources-'))
+    try {
+      const ctx = createAppContext({ dataDir: empty, resourcesDir: empty })
+      const bytes = new Uint8Array(await readFile(path.join(spreads, name)))
+      const { read } = await metaphaseImage(bytes, name)
+      const seg = await segmentSpread(read.image, {})
+      const r = await engineClassifier(ctx)(read.image, seg)
+      assert.equal(r.classifier.kind, 'rule')
+      assert.match(r.classifier.description, /No chromosome classifier in .*chromosome-gband/)
+      assert.equal(r.calls.length, seg.objects.length)
+    } finally {
+      await rm(empty, { recursive: true, force: true })
+    }
+  })
+})

@@ -112,6 +112,14 @@ export class ResultEditor {
 
   /** The ISCN string from the cells' karyograms (main writes it: one clone, or a mosaic). */
   async computePrefill(): Promise<void> {
+    try {
+      await this.#computePrefill()
+    } catch (err) {
+      notices.error(err)
+    }
+  }
+
+  async #computePrefill(): Promise<void> {
     const { cells, karyotypedOnly } = this.#sourceCells()
     if (!cells.length) {
       this.#prefill = null
@@ -156,11 +164,13 @@ export class ResultEditor {
     return cells[0]?.id ?? null
   }
 
-  save(): Promise<unknown> {
+  /** Stores the working text as the draft (quietly when leaving a field, with a confirmation on Save). */
+  save(quiet = false): Promise<unknown> {
+    if (!this.editable || (quiet && !this.dirty)) return Promise.resolve()
     return this.#run('Saving…', async () => {
       const r = await saveResultDraft(db, this.ws.caseId, this.#draft(), session.actor)
       this.#loadedFrom = `${r.id}:${r.status}`
-      notices.info('Result saved.')
+      if (!quiet) notices.info('Result saved.')
     })
   }
 

@@ -63,6 +63,7 @@ interface SlotPlan {
   type: ChromosomeType | null
   items: Array<LayoutItem & { bw: number; bh: number }>
   ideogramWidth: number
+  ideogramHeight: number
   width: number
   height: number
 }
@@ -89,9 +90,10 @@ export function layoutKaryogram(input: LayoutInput): KaryogramLayout {
     })
     const chromWidth = items.length ? items.reduce((s, i) => s + i.bw, 0) + gap * (items.length - 1) : 2 * u + gap
     const ideo = t && input.ideogramLength ? ideogramWidth + gap : 0
-    const ideoHeight = t && input.ideogramLength && pxPerUnit ? input.ideogramLength(t) * pxPerUnit : 0
+    // As tall as the pair beside it (upright heights), or on the common scale for an empty slot.
+    const ideoHeight = !t || !input.ideogramLength ? 0 : items.length ? items.reduce((s, i) => s + i.height, 0) / items.length : input.ideogramLength(t) * pxPerUnit
     const height = Math.max(2 * u, ideoHeight, ...items.map((i) => i.bh))
-    return { type: t, items, ideogramWidth: ideo ? ideogramWidth : 0, width: chromWidth + ideo, height }
+    return { type: t, items, ideogramWidth: ideo ? ideogramWidth : 0, ideogramHeight: ideoHeight, width: chromWidth + ideo, height }
   }
   const rows: SlotPlan[][][] = karyogramRows.map((row) => row.map((group) => group.map(plan)))
   const unplaced = input.byType.get(null) ?? []
@@ -127,8 +129,8 @@ export function layoutKaryogram(input: LayoutInput): KaryogramLayout {
         }
         if (!p.items.length) x += 2 * u + gap
         let ideogram: PlacedSlot['ideogram'] = null
-        if (p.ideogramWidth && p.type && input.ideogramLength && pxPerUnit) {
-          ideogram = { x, width: p.ideogramWidth, height: input.ideogramLength(p.type) * pxPerUnit }
+        if (p.ideogramWidth && p.ideogramHeight > 0) {
+          ideogram = { x, width: p.ideogramWidth, height: p.ideogramHeight }
           x += p.ideogramWidth
         } else if (p.items.length) x -= gap
         slots.push({ type: p.type, label: p.type ?? `Unplaced (${p.items.length})`, x0, x1: x, baseline, ideogram })

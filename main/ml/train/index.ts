@@ -88,8 +88,9 @@
  * - Progress: `TrainProgress` {phase 'train'|'validate'|'done', epoch, epochs, step, totalSteps, loss,
  *   valMetric, monitor, samplesPerSecond, etaSeconds}; `toTaskProgress(taskId, p)` makes the contract's
  *   `task.progress` payload.
- * - Each optimizer step is one onnxruntime run started from a setImmediate: the event loop gets a turn
- *   between steps (a step blocks for its own duration, milliseconds for heads).
+ * - Each onnxruntime run (one optimizer step for conv nets; `stepsPerRun`, default 8, for networks
+ *   without convolutions) is started from a setImmediate: the event loop gets a turn between runs (a run
+ *   blocks for its own duration: milliseconds for heads). Progress and cancellation act between runs.
  * - Dropout masks come from onnxruntime's generator; everything else (split, shuffling, initial
  *   weights, readers' `random`) from `seed`. Resuming from a checkpoint reproduces an uninterrupted run
  *   exactly when the network has no dropout.

@@ -71,7 +71,7 @@ export interface TrainOptions {
   /** ORT intra-op threads; default one per core. */
   threads?: number
   /**
-   * Optimizer steps per onnxruntime run (the state crosses the JS boundary once per run). Default 4
+   * Optimizer steps per onnxruntime run (the state crosses the JS boundary once per run). Default 8
    * for networks without convolutions, 1 otherwise. Progress and cancellation act between runs.
    */
   stepsPerRun?: number

@@ -184,6 +184,7 @@ export class ResultEditor {
       const me = session.current
       if (!me) throw new Error('Pick who you are before signing.')
       const s = this.ws.summary
+      if (s.counted === 0) throw new Error('Count at least one cell before signing (Cells & counts).')
       const classifiers = await this.#classifiers()
       const draft = this.#draft()
       let snapshot: KaryotypeResult['snapshot']

@@ -197,8 +197,12 @@ function ensureTorch(log: (line: string) => void): string {
   if (r.status !== 0) {
     if (process.getuid?.() !== 0) throw new Error('PyTorch is missing; install it with: sudo apt-get install -y python3-torch libopenblas0-pthread')
     log('installing the PyTorch peer: apt-get install -y python3-torch libopenblas0-pthread')
-    const apt = spawnSync('apt-get', ['install', '-y', 'python3-torch', 'libopenblas0-pthread'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
-    if (apt.status !== 0) throw new Error('apt-get could not install python3-torch')
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+    const install = () => spawnSync('apt-get', ['install', '-y', 'python3-torch', 'libopenblas0-pthread'], { stdio: ['ignore', 2, 2], env }).status
+    // A fresh machine may need its package lists first.
+    if (install() !== 0 && (spawnSync('apt-get', ['update'], { stdio: ['ignore', 2, 2], env }).status !== 0 || install() !== 0)) {
+      throw new Error('apt-get could not install python3-torch libopenblas0-pthread')
+    }
     r = probe()
     if (r.status !== 0) throw new Error(`PyTorch still does not import: ${r.stderr}`)
   }

@@ -66,11 +66,13 @@ async function main(): Promise<void> {
     const outline = page.getByTestId('object-outline').nth(8)
     const box = await outline.boundingBox()
     if (box) await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2)
+    await page.getByTestId('object-details').waitFor()
     await shot('karyotype-metaphase')
 
     await page.keyboard.press('k')
     await page.getByTestId('karyogram').waitFor()
     await page.locator('[data-testid="slot"][data-type="7"] [data-testid="chromosome"]').first().click()
+    await page.getByTestId('object-details').waitFor()
     await shot('karyotype-karyogram')
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: 'Export PNG' }).click()])
     await sharp(await download.path()).resize({ width: 1400 }).png().toFile(path.join(out, 'karyotype-karyogram-print.png'))

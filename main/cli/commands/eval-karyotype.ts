@@ -8,13 +8,13 @@ const splits = ['all', 'test', 'validation', 'train'] as const
 export const evalKaryotypeCommand = defineCommand<FolderEvaluation>({
   name: 'eval-karyotype',
   summary: 'Measure chromosome classification and per-cell dispatch on a labelled folder (chromosomes/gband or /qband layout)',
-  usage: '<dataset-dir> [--split all|test|validation|train] [--include-seen] [--model <model-dir>] [--max-cells N] [--mirror] [--json]',
+  usage: '<dataset-dir> [--split all|test|validation|train] [--include-seen] [--model <model-dir>] [--max-cells N] [--no-mirror] [--json]',
   options: {
     split: { type: 'string' },
     'include-seen': { type: 'boolean' },
     model: { type: 'string' },
     'max-cells': { type: 'string' },
-    mirror: { type: 'boolean' }
+    'no-mirror': { type: 'boolean' }
   },
   async run({ positionals, options }, ctx, io) {
     const [dir] = positionals
@@ -34,7 +34,7 @@ export const evalKaryotypeCommand = defineCommand<FolderEvaluation>({
       resourcesDir: ctx.resourcesDir,
       runtime: runtimeFor(ctx),
       maxCells,
-      mirror: options['mirror'] === true,
+      mirror: options['no-mirror'] !== true,
       onProgress: (done, total) => {
         if (performance.now() - last < 5000 && done < total) return
         last = performance.now()

@@ -31,7 +31,7 @@ export const trainKaryotypeCommand = defineCommand<Result>({
   name: 'train-karyotype',
   summary: 'Train the chromosome classifier (type + polarity) on a chromosome dataset folder, export it and measure it on the held-out cells',
   usage:
-    '<dataset-dir> [--out <model-dir>] [--name <model-name>] [--from <model-dir>] [--epochs N] [--batch-size N] [--learning-rate X] [--seed N] [--patience N] [--max-cells N] [--threads N] [--cache <dir>] [--no-cache]',
+    '<dataset-dir> [--out <model-dir>] [--name <model-name>] [--from <model-dir>] [--epochs N] [--batch-size N] [--learning-rate X] [--seed N] [--patience N] [--polarity-weight X] [--max-cells N] [--threads N] [--cache <dir>] [--no-cache]',
   options: {
     out: { type: 'string' },
     name: { type: 'string' },
@@ -41,6 +41,7 @@ export const trainKaryotypeCommand = defineCommand<Result>({
     'learning-rate': { type: 'string' },
     seed: { type: 'string' },
     patience: { type: 'string' },
+    'polarity-weight': { type: 'string' },
     'max-cells': { type: 'string' },
     threads: { type: 'string' },
     cache: { type: 'string' },
@@ -62,6 +63,7 @@ export const trainKaryotypeCommand = defineCommand<Result>({
       learningRate: numberOption(options['learning-rate'], 'learning-rate'),
       seed: intOption(options['seed'], 'seed', 0),
       patience: intOption(options['patience'], 'patience', 1),
+      polarityWeight: numberOption(options['polarity-weight'], 'polarity-weight'),
       maxCells: intOption(options['max-cells'], 'max-cells', 1),
       threads: intOption(options['threads'], 'threads', 1),
       cacheDir: options['no-cache'] ? null : (str('cache') ?? path.join(repoRoot, '.cache', 'karyotype')),

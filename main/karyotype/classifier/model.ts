@@ -69,7 +69,15 @@ function trunk(input: string, prefix: string, a: ClassifierArchitecture, shareWi
   return layers
 }
 
-export function classifierNetwork(views: ViewConfig, a: ClassifierArchitecture = defaultArchitecture, typeLabelSmoothing = 0.05): NetworkSpec {
+/** Loss settings: they shape training only (not the weights' shapes), so a continued run may change them. */
+export interface LossSettings {
+  typeLabelSmoothing: number
+  polarityWeight: number
+}
+
+export const defaultLossSettings: LossSettings = { typeLabelSmoothing: 0.05, polarityWeight: 0.5 }
+
+export function classifierNetwork(views: ViewConfig, a: ClassifierArchitecture = defaultArchitecture, loss: LossSettings = defaultLossSettings): NetworkSpec {
   const layers: LayerSpec[] = [
     ...trunk(inputNames.global, 'g_', a),
     ...trunk(inputNames.upper, 'u_', a),
@@ -87,8 +95,8 @@ export function classifierNetwork(views: ViewConfig, a: ClassifierArchitecture =
     { name: 'p_logit', type: 'dense', units: 1 }
   ]
   const heads: HeadSpec[] = [
-    { name: outputNames.type, from: 't_logits', loss: { type: 'softmax-cross-entropy', labelSmoothing: typeLabelSmoothing }, labels: [...chromosomeTypes] },
-    { name: outputNames.polarity, from: 'p_logit', loss: { type: 'sigmoid-binary-cross-entropy' }, weight: 0.5, labels: [polarityLabel] }
+    { name: outputNames.type, from: 't_logits', loss: { type: 'softmax-cross-entropy', labelSmoothing: loss.typeLabelSmoothing }, labels: [...chromosomeTypes] },
+    { name: outputNames.polarity, from: 'p_logit', loss: { type: 'sigmoid-binary-cross-entropy' }, weight: loss.polarityWeight, labels: [polarityLabel] }
   ]
   return {
     inputs: [

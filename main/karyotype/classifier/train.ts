@@ -11,6 +11,7 @@
  * only ~80 training cases. Q-band crops have no known polarity, so that head is not trained on them.
  */
 import { createHash } from 'node:crypto'
+import { rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { LabError } from '../../errors'
@@ -21,7 +22,7 @@ import { scoreCell } from '../eval/score-cell'
 import type { Stain } from '../types'
 import { ChromosomeClassifier } from './classify'
 import { cellFingerprints, groupIndices, readChromosomeManifest, splitOf, type Split } from './dataset'
-import { classifierNetwork, defaultArchitecture, type ClassifierArchitecture } from './model'
+import { classifierNetwork, defaultArchitecture, defaultLossSettings, type ClassifierArchitecture } from './model'
 import { classifierManifest, readClassifierModel, readModelWeights, writeClassifierModel } from './model-files'
 import { buildSamples, tableFeatures } from './samples'
 import { loadViewTable, measuresAt, type ViewTable } from './view-table'
@@ -41,6 +42,8 @@ export interface TrainClassifierOptions {
   seed?: number
   /** Stop after this many epochs without a better validation accuracy. */
   patience?: number
+  /** Weight of the polarity loss against the type loss (default 0.5). */
+  polarityWeight?: number
   /** Folder for the view cache and the resumable checkpoint (null: no cache). */
   cacheDir: string | null
   /** A classifier model folder to start from (its views, architecture and weights). */
@@ -136,7 +139,8 @@ export async function trainChromosomeClassifier(o: TrainClassifierOptions): Prom
   log(`${stain}-banded; cells: ${trainCells.length} train, ${split.validation.length} validation, ${split.test.length} test (held out)`)
 
   const features = tableFeatures(table)
-  const network = classifierNetwork(views, architecture)
+  const polarityWeight = o.polarityWeight ?? defaultLossSettings.polarityWeight
+  const network = classifierNetwork(views, architecture, { ...defaultLossSettings, polarityWeight })
   const initialWeights: Weights | undefined = parent ? await readModelWeights(parent.modelFile, network) : undefined
   const settings = {
     epochs: o.epochs ?? 12,
@@ -144,7 +148,8 @@ export async function trainChromosomeClassifier(o: TrainClassifierOptions): Prom
     learningRate: o.learningRate ?? (parent ? 1e-3 : 2e-3),
     weightDecay: o.weightDecay ?? 1e-4,
     seed: o.seed ?? 1,
-    patience: o.patience ?? 4
+    patience: o.patience ?? 4,
+    polarityWeight
   }
   const runKey = createHash('sha256')
     .update(JSON.stringify({ settings, views, architecture, cells: trainCells, parent: parent?.manifest.sha256 ?? null, data: manifest.text.length }))
@@ -159,7 +164,9 @@ export async function trainChromosomeClassifier(o: TrainClassifierOptions): Prom
     epochs: settings.epochs,
     batchSize: settings.batchSize,
     optimizer: { type: 'adamw', learningRate: settings.learningRate, weightDecay: settings.weightDecay, clipGradientNorm: 5 },
-    schedule: { type: 'cosine', warmupEpochs: parent ? 0 : Math.min(1, settings.epochs - 1), minLearningRate: settings.learningRate * 0.02 },
+    // A warm-up epoch also when continuing: Adam's first steps (empty moment estimates) move every weight
+    // by about the learning rate, which knocks a trained network back several points.
+    schedule: { type: 'cosine', warmupEpochs: Math.min(1, settings.epochs - 1), minLearningRate: settings.learningRate * 0.02 },
     seed: settings.seed,
     monitor: 'type.accuracy',
     earlyStopping: { patience: settings.patience },
@@ -222,5 +229,7 @@ export async function trainChromosomeClassifier(o: TrainClassifierOptions): Prom
   }
   const seconds = (performance.now() - started) / 1000
   const written = await writeClassifierModel(o.outDir, onnxBytes, classifierManifest({ ...facts, metrics, seconds }))
+  // The run is complete: its resumable checkpoint has served.
+  if (checkpoint) await rm(checkpoint.path, { force: true })
   return { manifest: written, modelDir: o.outDir, seconds, trainSeconds: result.seconds, test, validation }
 }

@@ -33,7 +33,7 @@ export interface EvaluateFolderOptions {
   runtime?: ModelRuntime
   /** Stop after this many cells (quick checks). */
   maxCells?: number
-  /** Average over mirror images too (test-time augmentation, 2× slower). */
+  /** Average over left–right mirror images too (default true, as in the pipeline). */
   mirror?: boolean
   onProgress?: (done: number, total: number) => void
 }

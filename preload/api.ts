@@ -234,6 +234,58 @@ export interface XrayView {
   display: { width: number; height: number; scale: number; data: Uint8Array }
 }
 
+// X-ray findings (main/xray/findings, main/xray/heatmap): model scores of one study.
+/** One score with its operating threshold (the model's, chosen on validation, or the site's override). */
+export interface XrayScore {
+  label: string
+  /** Calibrated probability, 0…1. */
+  score: number
+  threshold: number
+  thresholdSource: 'model' | 'site'
+  flagged: boolean
+}
+
+export interface XrayFindings {
+  name: string
+  /** The findings the active model answers (ChestX-ray14 names, e.g. "Pleural_Thickening"). */
+  findings: XrayScore[]
+  /** ChestX-ray14 findings without a trained head: never scored, with the reason in words. */
+  notTrained: { label: string; reason: string }[]
+  /** Any finding vs No Finding. */
+  abnormal: XrayScore
+  /** The three-class head, when installed; `caveat` is its model card's warning about what it learned. */
+  covid: { model: string; probabilities: { label: string; probability: number }[]; top: string; caveat: string } | null
+  models: { findings: string; backbone: string }
+  warnings: string[]
+}
+
+export interface XrayHeatmap {
+  /** A finding, or "Abnormal". */
+  label: string
+  score: number
+  method: 'grad-cam'
+  /** Saliency grid, row-major, 0…1 (1 = the strongest evidence for the label in this image). */
+  width: number
+  height: number
+  values: Float32Array
+  /** Where the grid lies on the display image, in display pixels (the grid's cells stretch over it). */
+  region: { x: number; y: number; width: number; height: number }
+}
+
+export interface XrayHeatmaps {
+  /** The display image the regions refer to (same as `xray.view` with the same `maxSide`). */
+  display: { width: number; height: number }
+  heatmaps: XrayHeatmap[]
+  seconds: number
+}
+
+export interface XrayThresholds {
+  /** The active findings model's thresholds, chosen on its validation data. */
+  model: { [label: string]: number }
+  /** This site's overrides (`<data folder>/xray-thresholds.json`). */
+  site: { [label: string]: number }
+}
+
 /** One output of a head: softmax over `labels`, or each label an independent sigmoid. */
 export const headTaskSchema = z
   .object({
@@ -370,6 +422,28 @@ export const contract = {
         maxSide: z.number().int().min(64).max(8192).optional()
       })
       .strict()
+  ),
+  'xray.findings': channel<XrayFindings>()(
+    'read the X-ray',
+    z.object({ bytes: z.instanceof(Uint8Array), name: z.string().min(1).max(260) }).strict()
+  ),
+  'xray.heatmap': channel<XrayHeatmaps>()(
+    'draw the heatmap',
+    z
+      .object({
+        bytes: z.instanceof(Uint8Array),
+        name: z.string().min(1).max(260),
+        /** Findings (or "Abnormal") to map; default: every trained finding and the abnormality score. */
+        labels: z.array(z.string().min(1)).max(20).optional(),
+        /** Long side of the display image the regions refer to (default 2048, as `xray.view`). */
+        maxSide: z.number().int().min(64).max(8192).optional()
+      })
+      .strict()
+  ),
+  'xray.thresholds.get': channel<XrayThresholds>()('read the X-ray thresholds', noArgs),
+  'xray.thresholds.set': channel<XrayThresholds>()(
+    'set the X-ray thresholds',
+    z.object({ site: z.record(z.string().min(1), z.number().min(0).max(1)) }).strict()
   ),
   // Karyotyping workspace (main/karyotype-ipc, main/report; argument schemas in preload/karyotype.ts).
   'karyotype.analyse': channel<MetaphaseAnalysis>()('analyse the metaphase', karyotype.analyseArgs),

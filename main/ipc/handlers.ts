@@ -7,6 +7,7 @@ import { headHandlers } from '../ml/heads/handlers'
 import { modelHandlers } from '../ml/registry/handlers'
 import { runtimeFor } from '../ml/runtime'
 import { SettingsStore } from '../settings/store'
+import { xrayFindingsHandlers } from '../xray/handlers'
 import { xrayViewHandlers } from '../xray/preprocess/view'
 
 /** One async function per channel of the contract, typed from it. */
@@ -31,6 +32,7 @@ export function createHandlers(ctx: AppContext): Handlers {
     ...featureHandlers(ctx),
     ...headHandlers(ctx),
     ...xrayViewHandlers(),
+    ...xrayFindingsHandlers(ctx),
     ...karyotypeHandlers(ctx)
   }
 }

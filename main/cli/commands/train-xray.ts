@@ -7,7 +7,8 @@ export const trainXrayCommand = defineCommand({
   name: 'train-xray',
   summary: 'Train the chest X-ray heads (ChestX-ray14 findings + abnormality; COVID-19 / pneumonia / normal) on frozen backbone features',
   usage:
-    '<nih-dir> [--hannover <dir>] [--pneumoniamnist <dir>] [--out <models-dir> [--replace]] [--promote] [--kinds linear,mlp] [--min-positives 20] [--epochs 60] [--version v]',
+    '<nih-dir> [--hannover <dir>] [--pneumoniamnist <dir>] [--out <models-dir> [--replace]] [--promote] [--kinds linear,mlp] [--hidden 64] [--min-positives 20] [--epochs 60] [--version v]\n' +
+    '       train-xray <nih-dir> --compare-quadrant   (the seed\'s quadrant features + autoencoder against plain features; trains nothing to keep)',
   options: {
     hannover: { type: 'string' },
     pneumoniamnist: { type: 'string' },
@@ -15,9 +16,11 @@ export const trainXrayCommand = defineCommand({
     replace: { type: 'boolean', default: false },
     promote: { type: 'boolean', default: false },
     kinds: { type: 'string', default: 'linear,mlp' },
+    hidden: { type: 'string', default: '64' },
     'min-positives': { type: 'string', default: '20' },
     epochs: { type: 'string', default: '60' },
-    version: { type: 'string' }
+    version: { type: 'string' },
+    'compare-quadrant': { type: 'boolean', default: false }
   },
   async run({ positionals, options }, ctx, io) {
     const [{ FileFeatureCache }, { registryFor }, { runtimeFor }, { writeModel }, { trainXrayFindings }, { trainXrayCovid }] = await Promise.all([
@@ -38,8 +41,14 @@ export const trainXrayCommand = defineCommand({
     if (!Number.isInteger(epochs) || epochs < 1) throw new LabError('invalid_argument', '--epochs must be a whole number ≥ 1.')
     const version = typeof options['version'] === 'string' ? options['version'] : typeof options['out'] === 'string' ? '1.0.0' : new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')
     const registry = registryFor(ctx)
-    const base = { registry, runtime: runtimeFor(ctx), cache: new FileFeatureCache(ctx.dataDir), kinds: kinds as ('linear' | 'mlp')[], minPositives, epochs, version, log: io.progress }
+    const hidden = String(options['hidden']).split(/[x×,]/).map(Number)
+    if (hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new LabError('invalid_argument', `--hidden takes layer sizes such as 64 or 128,32 (got "${String(options['hidden'])}").`)
+    const base = { registry, runtime: runtimeFor(ctx), cache: new FileFeatureCache(ctx.dataDir), kinds: kinds as ('linear' | 'mlp')[], mlp: { hidden, dropout: 0.3 }, minPositives, epochs, version, log: io.progress }
 
+    if (options['compare-quadrant']) {
+      const [{ compareQuadrantFeatures }, { xrayFeatureNetwork }] = await Promise.all([import('../../xray/quadrant/compare'), import('../../xray/findings/train-xray')])
+      return { quadrant_comparison: await compareQuadrantFeatures(nihDir, await xrayFeatureNetwork(base), { cache: base.cache, log: io.progress }) }
+    }
     const findings = await trainXrayFindings(nihDir, base)
     const covid =
       typeof options['hannover'] === 'string'

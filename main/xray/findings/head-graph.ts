@@ -71,6 +71,17 @@ export function ensembleNetwork(members: HeadMember[], calibration: OutputCalibr
       weights[`${rename(layer)}.${key.slice(dot + 1)}`] = { shape: tensor.shape, data }
     }
   })
+  // Linear members (dense layers straight from the input): the mean of their logits is one linear layer.
+  const linear = base.layers.every((l) => l.type === 'dense' && (l.from ?? base.inputs[0].name) === base.inputs[0].name)
+  if (linear && k > 1) {
+    const averaged: Weights = {}
+    for (const key of Object.keys(members[0].weights)) {
+      const sum = new Float32Array(members[0].weights[key].data.length)
+      members.forEach((_, index) => weights[`${key.slice(0, key.lastIndexOf('.'))}__m${index}${key.slice(key.lastIndexOf('.'))}`].data.forEach((v, j) => (sum[j] += v)))
+      averaged[key] = { shape: members[0].weights[key].shape, data: sum }
+    }
+    return { spec: base, weights: averaged }
+  }
   const heads = base.heads.map((h) => {
     if (k === 1) return h
     const merged = `${h.from}__mean`
@@ -81,7 +92,7 @@ export function ensembleNetwork(members: HeadMember[], calibration: OutputCalibr
 }
 
 /** The inference graph with `<head>.gradient` outputs (d logit / d features) for every head. */
-export function headGraphWithGradients(member: HeadMember): Graph {
+export function headGraphWithGradients(member: HeadMember, reference?: Float32Array): Graph {
   const { spec, weights } = member
   if (spec.inputs.length !== 1) throw new LabError('invalid_argument', 'A head with gradients takes one feature input.')
   const g = new Graph('xray_head')
@@ -111,26 +122,29 @@ export function headGraphWithGradients(member: HeadMember): Graph {
     g.recording = true
     outputs.push({ value: scores, name: head.name }, { value: stacked, name: `${head.name}.gradient` })
   }
+  if (reference) outputs.push({ value: g.initializer('features.mean.value', reference, [1, reference.length]), name: 'features.mean' })
   for (const o of outputs) g.output(o.value, o.name)
   return g
 }
 
 /**
  * Exports the head (manifest from the training engine's exporter) with the gradient outputs added to
- * its graph; runs the result once in onnxruntime before returning it.
+ * its graph, and `reference` (the training images' mean features, the baseline heatmaps are measured
+ * from) as the constant output `features.mean`; runs the result once in onnxruntime before returning it.
  */
-export async function exportHeadWithGradients(member: HeadMember, info: ExportInfo): Promise<ExportedModel> {
+export async function exportHeadWithGradients(member: HeadMember, info: ExportInfo, reference?: Float32Array): Promise<ExportedModel> {
   const plain = await exportModel(member.spec, member.weights, info)
-  const onnx = headGraphWithGradients(member).toModelBytes(`${info.name}@${info.version}`)
+  const onnx = headGraphWithGradients(member, reference).toModelBytes(`${info.name}@${info.version}`)
   const dim = member.spec.inputs[0].shape[0]
   const gradients: OutputSpec[] = member.spec.heads.map((h) => ({
     name: `${h.name}.gradient`,
     shape: ['batch', h.labels?.length ?? 1, dim],
     dtype: 'float32',
+    // [batch, outputs, features]: rows in the order of the head's labels (the manifest's labels describe a last dimension).
     kind: 'map',
-    activation: 'none',
-    ...(h.labels ? { labels: h.labels } : {})
+    activation: 'none'
   }))
+  if (reference) gradients.push({ name: 'features.mean', shape: [1, reference.length], dtype: 'float32', kind: 'features' })
   const manifest = manifestSchema.parse({ ...plain.manifest, outputs: [...plain.manifest.outputs, ...gradients], sha256: createHash('sha256').update(onnx).digest('hex') })
   const ort = await loadOrt()
   const session = await createSession(onnx, { threads: 1 })

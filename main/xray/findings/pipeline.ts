@@ -217,7 +217,8 @@ export class XrayPipeline {
     const display = voi ? await shrinkToFit(raster, voi, o.maxSide) : { raster, scale: Math.min(1, (o.maxSide ?? 2048) / Math.max(raster.width, raster.height)) }
     const input = await modelInput(raster, this.features.input)
     const { features, maps } = await runFeatureNetwork(this.features, input.data as Float32Array, 1, true)
-    const fetch = [...(info.findings.length ? ['findings', 'findings.gradient'] : []), 'abnormal', 'abnormal.gradient']
+    const hasReference = info.model.manifest.outputs.some((x) => x.name === 'features.mean')
+    const fetch = [...(info.findings.length ? ['findings', 'findings.gradient'] : []), 'abnormal', 'abnormal.gradient', ...(hasReference ? ['features.mean'] : [])]
     const out = await this.findingsHead.session.run({ features: { dtype: 'float32', data: features[0], dims: [1, this.features.dim] } }, fetch)
     const g = inputGeometry(this.features.input)
     const heatmaps = labels.map((label) => {
@@ -225,7 +226,7 @@ export class XrayPipeline {
       const j = isAbnormal ? 0 : info.findings.indexOf(label)
       const gradient = (out[isAbnormal ? 'abnormal.gradient' : 'findings.gradient'].data as Float32Array).subarray(j * this.features.dim, (j + 1) * this.features.dim)
       const score = (out[isAbnormal ? 'abnormal' : 'findings'].data as Float32Array)[j]
-      const cam = gradCam(this.features.taps, maps, gradient, { flip: this.features.spec.flip })
+      const cam = gradCam(this.features.taps, maps, gradient, { flip: this.features.spec.flip, reference: hasReference ? (out['features.mean'].data as Float32Array) : null })
       // The grid covers the whole model input; map the input's frame back onto the display image.
       const { source: src, target } = input.region
       const sx = src.width / target.width

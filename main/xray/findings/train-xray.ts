@@ -10,6 +10,7 @@
  */
 import type { FeatureCache } from '../../../preload/api'
 import type { ExportedModel } from '../../ml/export'
+import type { MlpOptions } from '../../ml/heads'
 import type { ModelRegistry } from '../../ml/registry'
 import type { ModelRuntime } from '../../ml/runtime'
 import { findingsMetrics } from '../eval/metrics'
@@ -30,6 +31,7 @@ export interface TrainXrayOptions {
   featureSpec?: FeatureSpec
   minPositives?: number
   kinds?: ('linear' | 'mlp')[]
+  mlp?: MlpOptions
   epochs?: number
   version?: string
   log?: (line: string) => void
@@ -69,6 +71,7 @@ export async function trainXrayFindings(nihDir: string, o: TrainXrayOptions): Pr
     split,
     minPositives: o.minPositives,
     kinds: o.kinds,
+    mlp: o.mlp,
     epochs: o.epochs,
     version: o.version,
     datasetName: path.basename(path.resolve(nihDir)),

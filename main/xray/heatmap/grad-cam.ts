@@ -39,7 +39,12 @@ function sample(map: Float32Array, h: number, w: number, Y: number, X: number, H
   return top * (1 - fy) + bottom * fy
 }
 
-export function gradCam(taps: { name: string; channels: number }[], maps: TapMaps, gradient: Float32Array, o: { flip: boolean }): CamGrid {
+export function gradCam(
+  taps: { name: string; channels: number }[],
+  maps: TapMaps,
+  gradient: Float32Array,
+  o: { flip: boolean; reference?: Float32Array | null }
+): CamGrid {
   const rows = o.flip ? 2 : 1
   let H = 0
   let W = 0
@@ -59,11 +64,12 @@ export function gradCam(taps: { name: string; channels: number }[], maps: TapMap
     for (let k = 0; k < c; k++) {
       const alpha = gradient[offset + k]
       if (alpha === 0) continue
+      const mean = o.reference ? o.reference[offset + k] : 0
       const a0 = data.subarray(k * plane, (k + 1) * plane)
-      for (let i = 0; i < plane; i++) e[i] += alpha * a0[i]
+      for (let i = 0; i < plane; i++) e[i] += alpha * (a0[i] - mean)
       if (rows === 2) {
         const a1 = data.subarray((c + k) * plane, (c + k + 1) * plane)
-        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) e[y * w + x] += alpha * a1[y * w + (w - 1 - x)]
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) e[y * w + x] += alpha * (a1[y * w + (w - 1 - x)] - mean)
       }
     }
     offset += c

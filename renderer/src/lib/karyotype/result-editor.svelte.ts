@@ -167,10 +167,15 @@ export class ResultEditor {
   /** Stores the working text as the draft (quietly when leaving a field, with a confirmation on Save). */
   save(quiet = false): Promise<unknown> {
     if (!this.editable || (quiet && !this.dirty)) return Promise.resolve()
-    return this.#run('Saving…', async () => {
+    const write = async () => {
       const r = await saveResultDraft(db, this.ws.caseId, this.#draft(), session.actor)
       this.#loadedFrom = `${r.id}:${r.status}`
-      if (!quiet) notices.info('Result saved.')
+    }
+    // A quiet save (leaving a field) runs in the background: it must not disable the button being clicked.
+    if (quiet) return write().catch((err) => notices.error(err))
+    return this.#run('Saving…', async () => {
+      await write()
+      notices.info('Result saved.')
     })
   }
 

@@ -12,6 +12,7 @@ import { LabError } from '../../../main/errors'
 import { chestXray14, abnormalLabel } from '../../../main/xray/findings/dataset'
 import { XrayPipeline } from '../../../main/xray/findings/pipeline'
 import { siteThresholdsPath } from '../../../main/xray/calibration/site'
+import type { Channel, ChannelArgs, ChannelResult, IpcResult } from '../../../preload/api'
 import { createAppContext } from '../../../main/app/create-context'
 import { sourceResourcesDir } from '../../../main/app/paths'
 import { createDispatcher } from '../../../main/ipc/dispatch'
@@ -101,7 +102,9 @@ describe('the xray.* channels through the contract', () => {
   it('findings, heatmap and thresholds for a study; bad requests refused with plain messages', async () => {
     const dataDir = freshDataDir()
     writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({ preferredDevice: 'cpu' }))
-    const dispatch = createDispatcher(createHandlers(createAppContext({ dataDir, resourcesDir: sourceResourcesDir })))
+    const raw = createDispatcher(createHandlers(createAppContext({ dataDir, resourcesDir: sourceResourcesDir })))
+    // The dispatcher is untyped (it validates at run time); the contract types the results.
+    const dispatch = <C extends Channel>(channel: C, args: ChannelArgs<C>) => raw(channel, args) as Promise<IpcResult<ChannelResult<C>>>
     const bytes = readFileSync(sampleDicom)
     const findings = await dispatch('xray.findings', { bytes, name: 'cr.dcm' })
     assert.ok(findings.ok, JSON.stringify(findings))

@@ -5,9 +5,10 @@ import { defineCommand } from '../command'
 export const evalXrayCommand = defineCommand<XrayEvaluation>({
   name: 'eval-xray',
   summary: 'Measure the X-ray findings model on a labelled folder (xray/nih layout): AUC per finding, mean AUC, abnormality AUC, time',
-  usage: '<dataset-dir> [--split all|test|train] [--model <model-dir>] [--limit N] [--json]',
+  usage: '<dataset-dir> [--split all|test|train] [--model <model-dir>] [--limit N] [--figures <dir>] [--json]',
   options: {
     split: { type: 'string', default: 'all' },
+    figures: { type: 'string' },
     model: { type: 'string' },
     limit: { type: 'string' }
   },
@@ -30,6 +31,7 @@ export const evalXrayCommand = defineCommand<XrayEvaluation>({
       model: typeof options['model'] === 'string' ? options['model'] : undefined,
       dataDir: ctx.dataDir,
       limit,
+      figures: typeof options['figures'] === 'string' ? options['figures'] : undefined,
       onProgress: (done, total) => {
         if (performance.now() - last < 5000 && done < total) return
         last = performance.now()

@@ -26,6 +26,8 @@ export interface EvaluateOptions {
   dataDir?: string
   limit?: number
   batchSize?: number
+  /** Also write ROC, reliability and heatmap figures (PNG) into this folder. */
+  figures?: string
   onProgress?: (done: number, total: number) => void
 }
 
@@ -36,6 +38,7 @@ export interface XrayEvaluation extends FindingsMetrics {
   models: { findings: string; backbone: string }
   not_trained: string[]
   failed: { file: string; problem: string }[]
+  figures?: string[]
 }
 
 export async function evaluateXrayFolder(dir: string, o: EvaluateOptions): Promise<XrayEvaluation> {
@@ -59,14 +62,31 @@ export async function evaluateXrayFolder(dir: string, o: EvaluateOptions): Promi
   const kept = records.filter((_, i) => scores[i] !== null)
   if (kept.length === 0) throw new LabError('bad_input', `None of the ${records.length} images of ${dir} could be read (first problem: ${failed[0]?.problem}).`)
   const thresholds = { ...head.thresholds, ...pipeline.thresholds().site }
-  const metrics = findingsMetrics(kept, scores.filter((s) => s !== null), head.findings, thresholds)
+  const keptScores = scores.filter((s) => s !== null)
+  const metrics = findingsMetrics(kept, keptScores, head.findings, thresholds)
+  const seconds = Math.round(((performance.now() - started) / 1000) * 100) / 100
+  let figures: string[] | undefined
+  if (o.figures) {
+    const { writeFigures } = await import('./figures')
+    figures = await writeFigures(o.figures, {
+      pipeline,
+      records: kept,
+      sources: kept.map((r) => ({ path: path.join(dir, r.file) })),
+      scores: keptScores,
+      auc: metrics.auc,
+      abnormalAuc: metrics.abnormal_auc,
+      ece: metrics.ece,
+      title: `${path.basename(path.resolve(dir))} ${split} (${kept.length} images)`
+    })
+  }
   return {
     ...metrics,
-    seconds: Math.round(((performance.now() - started) / 1000) * 100) / 100,
+    seconds,
     dataset: path.resolve(dir),
     split,
     models: { findings: head.model.id, backbone: pipeline.backbone.id },
     not_trained: head.notTrained.map((n) => n.label),
-    failed
+    failed,
+    ...(figures ? { figures } : {})
   }
 }

@@ -7,7 +7,7 @@ export const trainXrayCommand = defineCommand({
   name: 'train-xray',
   summary: 'Train the chest X-ray heads (ChestX-ray14 findings + abnormality; COVID-19 / pneumonia / normal) on frozen backbone features',
   usage:
-    '<nih-dir> [--hannover <dir>] [--pneumoniamnist <dir>] [--out <models-dir> [--replace]] [--promote] [--kinds linear,mlp] [--hidden 64] [--min-positives 20] [--epochs 60] [--version v]\n' +
+    '<nih-dir> [--hannover <dir>] [--pneumoniamnist <dir>] [--out <models-dir> [--replace]] [--promote] [--kinds linear,mlp] [--hidden 64] [--taps layer,… ] [--no-flip] [--min-positives 20] [--epochs 60] [--version v]\n' +
     '       train-xray <nih-dir> --compare-quadrant   (the seed\'s quadrant features + autoencoder against plain features; trains nothing to keep)',
   options: {
     hannover: { type: 'string' },
@@ -17,19 +17,22 @@ export const trainXrayCommand = defineCommand({
     promote: { type: 'boolean', default: false },
     kinds: { type: 'string', default: 'linear,mlp' },
     hidden: { type: 'string', default: '64' },
+    taps: { type: 'string' },
+    'no-flip': { type: 'boolean', default: false },
     'min-positives': { type: 'string', default: '20' },
     epochs: { type: 'string', default: '60' },
     version: { type: 'string' },
     'compare-quadrant': { type: 'boolean', default: false }
   },
   async run({ positionals, options }, ctx, io) {
-    const [{ FileFeatureCache }, { registryFor }, { runtimeFor }, { writeModel }, { trainXrayFindings }, { trainXrayCovid }] = await Promise.all([
+    const [{ FileFeatureCache }, { registryFor }, { runtimeFor }, { writeModel }, { trainXrayFindings }, { trainXrayCovid }, { defaultFeatureSpec }] = await Promise.all([
       import('../../ml/features/file-cache'),
       import('../../ml/registry'),
       import('../../ml/runtime'),
       import('../../ml/export'),
       import('../../xray/findings/train-xray'),
-      import('../../xray/findings/train-covid')
+      import('../../xray/findings/train-covid'),
+      import('../../xray/findings/feature-network')
     ])
     const [nihDir] = positionals
     if (!nihDir) throw new LabError('invalid_argument', 'Give the NIH-style dataset folder (manifest.csv with file, findings, patient), e.g. ../shared/datasets/xray/nih.')
@@ -43,7 +46,16 @@ export const trainXrayCommand = defineCommand({
     const registry = registryFor(ctx)
     const hidden = String(options['hidden']).split(/[x×,]/).map(Number)
     if (hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new LabError('invalid_argument', `--hidden takes layer sizes such as 64 or 128,32 (got "${String(options['hidden'])}").`)
-    const base = { registry, runtime: runtimeFor(ctx), cache: new FileFeatureCache(ctx.dataDir), kinds: kinds as ('linear' | 'mlp')[], mlp: { hidden, dropout: 0.3 }, minPositives, epochs, version, log: io.progress }
+    // Another feature network (for comparisons): other backbone layers, or without the mirror image.
+    const backbone = await registry.active('backbone')
+    if (!backbone) throw new LabError('unavailable', 'There is no backbone model: run `npm run build` to convert the shipped one.')
+    const spec = defaultFeatureSpec(backbone.manifest)
+    const featureSpec = {
+      ...spec,
+      taps: typeof options['taps'] === 'string' ? options['taps'].split(',').map((t) => t.trim()).filter(Boolean) : spec.taps,
+      flip: options['no-flip'] !== true
+    }
+    const base = { registry, runtime: runtimeFor(ctx), cache: new FileFeatureCache(ctx.dataDir), featureSpec, kinds: kinds as ('linear' | 'mlp')[], mlp: { hidden, dropout: 0.3 }, minPositives, epochs, version, log: io.progress }
 
     if (options['compare-quadrant']) {
       const [{ compareQuadrantFeatures }, { xrayFeatureNetwork }] = await Promise.all([import('../../xray/quadrant/compare'), import('../../xray/findings/train-xray')])

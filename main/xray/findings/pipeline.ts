@@ -36,7 +36,7 @@ export interface OpenOptions {
 }
 
 export const covidCaveat =
-  'Research use only. Each class was learned from a different source (COVID-19: adult CLAHE-processed images from one hospital; ' +
+  'Research use only. Each class was learned from a different source (COVID-19: CLAHE-processed images from one hospital; ' +
   'pneumonia and normal: other hospitals, partly paediatric 28-pixel images): the head can recognise the source rather than the disease. See its model card.'
 
 interface LoadedHead<I> {

@@ -1,7 +1,8 @@
 /**
  * The three-class COVID-19 / viral pneumonia / normal head (after the reproductive-feature framework's
  * task), from the sets at hand — each class from different sources:
- *   COVID-19         xray/hannover-covid: adult, one hospital (Hannover), CLAHE-processed by the source;
+ *   COVID-19         xray/hannover-covid: one hospital (Hannover Medical School), CLAHE-processed by the
+ *                    source, 640 px wide, several images per patient;
  *   viral pneumonia  NIH "Pneumonia" (adults, NIH Clinical Center) and PneumoniaMNIST pneumonia
  *                    (Kermany et al.: children aged 1–5, Guangzhou, 28×28; bacterial and viral mixed);
  *   normal           NIH "No Finding" and PneumoniaMNIST normal.
@@ -272,8 +273,8 @@ export async function trainXrayCovid(dirs: { nih: string; hannover: string; pneu
   const trainCount = rows('train').length
   const card =
     `COVID-19 / viral pneumonia / normal: a linear (softmax) head on the same multi-scale ${net.spec.backbone}@${net.spec.version} features as the findings, temperature-scaled. ` +
-    `RESEARCH USE ONLY — SOURCE CONFOUND: every class comes from different sources. COVID-19 images are all from one hospital (Hannover, adults, CLAHE-processed by the source); ` +
-    `"viral pneumonia" and "normal" are NIH ChestX-ray14 adults and PneumoniaMNIST children aged 1–5 (Guangzhou, 28×28 pixels, bacterial and viral pneumonia not told apart), so the ` +
+    `RESEARCH USE ONLY — SOURCE CONFOUND: every class comes from different sources. COVID-19 images are all from one hospital (Hannover Medical School, CLAHE-processed by the source); ` +
+    `"viral pneumonia" and "normal" are NIH ChestX-ray14 adults (other hospital, other processing) and PneumoniaMNIST children aged 1–5 (Guangzhou, 28×28 pixels, bacterial and viral pneumonia not told apart), so the ` +
     `"viral pneumonia" class is really pneumonia of unconfirmed cause. A classifier can learn the hospital, age group and image processing instead of the disease. Measured on held-out images: ` +
     `the same features tell the source apart with ${(sourceOnly * 100).toFixed(1)}% accuracy, and a classifier that sees only the grey-level histogram (no anatomy) reaches ` +
     `${(histogramOnly * 100).toFixed(1)}% on the three classes (the head: ${(report.test.accuracy * 100).toFixed(1)}%; always answering the commonest class: ${(report.confound.majority_class_accuracy * 100).toFixed(1)}%). Pneumonia vs normal learned on one source and tested on the other: ` +

@@ -159,6 +159,7 @@ export async function trainChromosomeClassifier(o: TrainClassifierOptions): Prom
   let lastLine = 0
   const result = await train({
     network,
+    initialWeights,
     data: buildSamples(table, trainIdx, features, { flips: true, polarityKnown: upright, seed: settings.seed }),
     validation: { data: buildSamples(table, valIdx, features, { flips: true, polarityKnown: upright }) },
     epochs: settings.epochs,

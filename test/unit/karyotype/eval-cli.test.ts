@@ -15,6 +15,9 @@ import { evalKaryotypeCommand } from '../../../main/cli/commands/eval-karyotype'
 import { trainKaryotypeCommand } from '../../../main/cli/commands/train-karyotype'
 import { LabError } from '../../../main/errors'
 import { splitOf } from '../../../main/karyotype/classifier/dataset'
+import { classifierNetwork } from '../../../main/karyotype/classifier/model'
+import { readClassifierModel, readModelWeights } from '../../../main/karyotype/classifier/model-files'
+import { trainChromosomeClassifier } from '../../../main/karyotype/classifier/train'
 import { evaluateFolder } from '../../../main/karyotype/eval/evaluate-folder'
 import { chromosomesDir } from './helpers'
 
@@ -141,6 +144,36 @@ describe('train-karyotype', () => {
     const e = await evaluateFolder(dir, { model: out })
     assert.equal(e.skipped_seen_cells, 3)
     assert.equal(e.cells, 0)
+  })
+
+  it('continuing from a model starts from its weights (not from scratch)', async () => {
+    let train = 0
+    let validation = 0
+    const { dir } = subset('gband', (cells) =>
+      cells.filter((c) => {
+        const s = splitOf(c)
+        if (s === 'train' && train < 1) return ++train > 0
+        if (s === 'validation' && validation < 1) return ++validation > 0
+        return false
+      })
+    )
+    const parentDir = path.join(repoRoot, 'resources', 'models', 'chromosome-gband')
+    const out = mkdtempSync(path.join(os.tmpdir(), 'lightbox-continued-model-'))
+    // A learning rate too small to move anything: the result must be the parent, give or take batch-norm statistics.
+    const r = await trainChromosomeClassifier({ datasetDir: dir, outDir: out, from: parentDir, epochs: 1, learningRate: 1e-9, cacheDir: null })
+    assert.match(String(r.manifest.parent), /^chromosome-gband@/)
+    const parent = await readClassifierModel(parentDir)
+    const network = classifierNetwork(parent.settings.views, parent.settings.architecture)
+    const before = await readModelWeights(parent.modelFile, network)
+    const after = await readModelWeights(path.join(out, 'model.onnx'), network)
+    for (const name of ['g_stem.weight', 'u_conv1.weight', 't_logits.weight', 'p_logit.bias']) {
+      const a = before[name].data
+      const b = after[name].data
+      let diff = 0
+      for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]))
+      assert.ok(diff < 1e-5, `${name} moved by ${diff}`)
+    }
+    assert.ok(r.validation.type_accuracy_raw > 0.9, `the continued model is as good as its parent (${r.validation.type_accuracy_raw})`)
   })
 
   it('refuses a missing dataset folder and bad options', async () => {

@@ -164,7 +164,8 @@ export const nnRules: Record<string, GradRule> = {
 
   /**
    * dx = a·dy + b·x̂ + c per channel, with a = γ/σ, b = −a·Σ(dy·x̂)/n, c = −a·Σdy/n; b·x̂ + c is computed
-   * in one pass as an inference-mode BatchNormalization of x (mean μ, variance 1 − ε).
+   * in one pass as an inference-mode BatchNormalization of x (mean μ, variance 0.75 and ε 0.25: exactly
+   * 1 together in any precision). Channel sums as in the forward pass (accurate, see nn.channelSums).
    */
   BatchNormTrain: (g, e, [dy], needs) => {
     const [x, scale] = e.inputs
@@ -172,13 +173,13 @@ export const nnRules: Record<string, GradRule> = {
     const axes = param<number[]>(e, 'axes')
     const count = param<number>(e, 'count')
     const centred = param<Value>(e, 'centred')
-    const varK = param<Value>(e, 'varK')
+    const variance = param<Value>(e, 'variance')
     const mean = param<Value>(e, 'mean')
     const c = x.shape[1] as number
-    const invStd = op.reshape(g, op.reciprocal(g, op.sqrt(g, op.add(g, varK, g.scalar(epsilon)))), [c])
-    const dBias = op.reduceSum(g, dy!, axes, false)
+    const invStd = op.reciprocal(g, op.sqrt(g, op.add(g, variance, g.scalar(epsilon))))
+    const dBias = nn.channelSums(g, dy!, 'ReduceSum')
     // Σ dy·x̂ = invStd · Σ dy·(x − μ)
-    const dScale = op.mul(g, op.reduceSum(g, op.mul(g, dy!, centred), axes, false), invStd)
+    const dScale = op.mul(g, nn.channelSums(g, op.mul(g, dy!, centred), 'ReduceSum'), invStd)
     let dx: Value | null = null
     if (needs[0]) {
       const a = op.mul(g, scale, invStd)
@@ -186,7 +187,7 @@ export const nnRules: Record<string, GradRule> = {
       const bCoef = op.mul(g, op.mul(g, aOverN, dScale), invStd) // multiplies (x − μ)
       const cCoef = op.mul(g, aOverN, dBias)
       const shaped = (v: Value) => op.reshape(g, v, [1, c, ...axes.slice(1).map(() => 1)])
-      const affine = nn.batchNormInference(g, x, bCoef, cCoef, mean, g.constant(new Array(c).fill(1 - 1e-5), [c]), 1e-5)
+      const affine = nn.batchNormInference(g, x, bCoef, cCoef, mean, g.constant(new Array(c).fill(0.75), [c]), 0.25)
       dx = op.add(g, op.mul(g, dy!, shaped(a)), affine)
     }
     return [dx, needs[1] ? dScale : null, needs[2] ? dBias : null]

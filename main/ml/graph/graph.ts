@@ -48,6 +48,8 @@ export interface Initializer {
   dtype: DType
   dims: number[]
   data: TensorData
+  /** For a float32 constant(): the numbers it was made from, before rounding (float64 evaluations use them). */
+  exact?: number[]
 }
 
 /** One differentiable operation as autodiff sees it (may have emitted several ONNX nodes). */
@@ -130,6 +132,7 @@ export class Graph {
               ? Uint8Array.from(values)
               : Float32Array.from(values)
     const v = this.initializer(this.fresh('const'), data, dims, dtype)
+    if (dtype === 'float32') this.initializers[this.initializers.length - 1].exact = [...values]
     this.constants.set(key, v)
     return v
   }

@@ -55,11 +55,16 @@ export interface TrainingGraph {
   optimizer: Optimizer
   /** Total loss output name without `@k`. */
   lossOutput: string
+  /** The graph itself, when asked for with `keepGraph` (e.g. to evaluate it in float64 elsewhere). */
+  graph?: Graph
 }
 
 export const stepName = (name: string, k: number) => `${name}@${k}`
 
-export function buildTrainingGraph(spec: NetworkSpec, o: { batchSize: number; optimizer: OptimizerSpec; seed: number; stepsPerRun?: number }): TrainingGraph {
+export function buildTrainingGraph(
+  spec: NetworkSpec,
+  o: { batchSize: number; optimizer: OptimizerSpec; seed: number; stepsPerRun?: number; keepGraph?: boolean }
+): TrainingGraph {
   const g = new Graph('train')
   const B = o.batchSize
   const K = o.stepsPerRun ?? 1
@@ -169,7 +174,8 @@ export function buildTrainingGraph(spec: NetworkSpec, o: { batchSize: number; op
     heads,
     scalarInputs: optimizer.scalarNames.map((s) => `hp:${s}`),
     optimizer,
-    lossOutput: 'loss'
+    lossOutput: 'loss',
+    ...(o.keepGraph ? { graph: g } : {})
   }
 }
 

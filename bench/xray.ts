@@ -1,11 +1,12 @@
 /**
- * `npm run bench -- xray [--json] [--file <dicom>] [--images N] [--batch B] [--heatmaps H] [--model <dir>]`
+ * `npm run bench -- xray [--json] [--file <dicom>] [--images N] [--batch B] [--heatmaps H] [--model <dir>] [--workers W]`
  *
  * Chest X-ray findings throughput: decode (DICOM parse + JPEG baseline decompression) → presentation →
  * model input → feature network (MobileNetV2 cut at block 10, image and mirror) → findings and COVID
  * heads, for N copies of one 1024×1024 DICOM held in memory (default: the CR sample of
- * ../shared/datasets/xray/samples). Images go through the pipeline in batches of B (default 4), the next batch decoded
- * on the JS thread while onnxruntime's threads run the current one. Then H heatmaps of the same file
+ * ../shared/datasets/xray/samples). Images go through the pipeline in batches of B (default 4); the next batches
+ * are decoded and resized on W preparation worker threads (default: the app's, one per core beyond the first;
+ * 0 = on the JS thread) while onnxruntime's threads run the current one. Every image is decoded afresh. Then H heatmaps of the same file
  * (decode + feature maps + gradients + Grad-CAM, every trained label), median seconds each.
  *
  * The machine is shared: the load average is printed before and after, with the CPU time per image (the
@@ -20,6 +21,7 @@ import { repoRoot, sourceResourcesDir } from '../main/app/paths'
 import { registryFor } from '../main/ml/registry'
 import { runtimeFor } from '../main/ml/runtime'
 import { XrayPipeline } from '../main/xray/findings/pipeline'
+import { defaultPrepareWorkers, PreparePool } from '../main/xray/prepare/prepare-pool'
 import { defineBenchmark } from './benchmark'
 
 const defaultFile = path.join(repoRoot, '..', 'shared', 'datasets', 'xray', 'samples', '1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm')
@@ -37,6 +39,8 @@ interface Result {
   heatmap_seconds_min: number
   heatmaps: number
   threads: number
+  /** Preparation worker threads (0: prepared on the JS thread). */
+  workers: number
   models: { findings: string; covid: string | null; backbone: string }
   load_before: number[]
   load_after: number[]
@@ -51,7 +55,7 @@ export default defineBenchmark<Result>({
   async run({ args, log }) {
     const { values } = parseArgs({
       args,
-      options: { file: { type: 'string' }, images: { type: 'string' }, batch: { type: 'string' }, heatmaps: { type: 'string' }, model: { type: 'string' } },
+      options: { file: { type: 'string' }, images: { type: 'string' }, batch: { type: 'string' }, heatmaps: { type: 'string' }, model: { type: 'string' }, workers: { type: 'string' } },
       strict: true
     })
     const file = values.file ?? defaultFile
@@ -61,7 +65,8 @@ export default defineBenchmark<Result>({
     const loadBefore = os.loadavg().map((l) => round(l))
     const ctx = createAppContext({ dataDir: path.join(os.tmpdir(), 'lightbox-bench-xray'), resourcesDir: sourceResourcesDir })
     const runtime = runtimeFor(ctx)
-    const pipeline = await XrayPipeline.open({ registry: registryFor(ctx), runtime, findingsModel: values.model })
+    const pool = new PreparePool(values.workers === undefined ? defaultPrepareWorkers() : Number(values.workers))
+    const pipeline = await XrayPipeline.open({ registry: registryFor(ctx), runtime, findingsModel: values.model, preparePool: pool })
     const bytes = new Uint8Array(readFileSync(file))
     const name = path.basename(file)
 
@@ -95,6 +100,9 @@ export default defineBenchmark<Result>({
     const cpu = process.cpuUsage(cpu0)
     if (scores.some((s) => s === null || !Number.isFinite(s.abnormal))) throw new Error('some images were not scored')
 
+    const workers = pool.status().workers
+    await pool.close()
+
     log(`${heatmaps} heatmaps`)
     const heat: number[] = []
     for (let i = 0; i < heatmaps; i++) {
@@ -114,6 +122,7 @@ export default defineBenchmark<Result>({
       heatmap_seconds_min: round(Math.min(...heat), 3),
       heatmaps,
       threads: runtime.status().threads,
+      workers,
       models: { findings: pipeline.findingsHead.info.model.id, covid: pipeline.covid?.info.model.id ?? null, backbone: pipeline.backbone.id },
       load_before: loadBefore,
       load_after: os.loadavg().map((l) => round(l)),
@@ -122,7 +131,7 @@ export default defineBenchmark<Result>({
   },
   format(r) {
     return [
-      `${r.file}: ${r.images_per_s} images/s (${r.images} images in ${r.seconds} s, batches of ${r.batch}; CPU ${r.cpu_ms_per_image} ms/image, ${r.threads} onnxruntime threads)`,
+      `${r.file}: ${r.images_per_s} images/s (${r.images} images in ${r.seconds} s, batches of ${r.batch}; CPU ${r.cpu_ms_per_image} ms/image, ${r.threads} onnxruntime threads, ${r.workers} preparation workers)`,
       `  one image alone (median ms): prepare ${r.stages_ms_median.prepare}, features ${r.stages_ms_median.features_batch1}, heads ${r.stages_ms_median.heads}`,
       `  heatmap (every trained label): median ${r.heatmap_seconds_median} s, fastest ${r.heatmap_seconds_min} s over ${r.heatmaps}`,
       `  models: ${r.models.findings}, ${r.models.covid ?? 'no COVID head'} on ${r.models.backbone}`,

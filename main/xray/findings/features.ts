@@ -2,20 +2,20 @@
  * X-ray features through the feature network (feature-network.ts), with the feature cache: images are
  * keyed by the SHA-256 of their file bytes (or of their pixels, for in-memory rasters) under the
  * network's cache id, so training and re-training heads never run the backbone twice on one image.
- * Misses are decoded (xrayRaster: DICOM windows, MONOCHROME1, 16-bit all handled), turned into the
- * backbone's input and run in batches; the next batch is decoded while onnxruntime runs this one.
+ * Misses are decoded (DICOM windows, MONOCHROME1, 16-bit all handled), turned into the backbone's input
+ * on the preparation workers (prepare/prepare-pool.ts) and run in batches; the next batches are prepared
+ * while onnxruntime runs this one.
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import path from 'node:path'
 import type { FeatureCache } from '../../../preload/api'
 import { LabError } from '../../errors'
-import type { GreyRaster } from '../../imaging/raster'
 import type { RegisteredModel } from '../../ml/registry'
 import type { InputSpec } from '../../ml/registry/manifest'
 import type { ModelRuntime, ModelSession } from '../../ml/runtime'
-import { xrayRaster } from '../index'
-import { inputGeometry, modelInput } from '../preprocess/model-input'
+import { preparedBatches } from '../prepare/batches'
+import { sourceBytes, type FeatureSource } from '../prepare/source'
+import { inputGeometry } from '../preprocess/model-input'
 import { featureCacheId, featureNetworkOnnx, type FeatureSpec } from './feature-network'
 
 export interface XrayFeatureNetwork {
@@ -50,22 +50,7 @@ export async function loadFeatureNetwork(runtime: ModelRuntime, backbone: Regist
   return { spec, cacheId, dim: built.dim, taps: built.taps, input: backbone.manifest.inputs[0], session }
 }
 
-/** An image to compute features for. */
-export type FeatureSource = { path: string } | { bytes: Uint8Array; name: string } | { raster: GreyRaster<Uint8Array>; name: string }
-
-export function sourceName(s: FeatureSource): string {
-  return 'path' in s ? path.basename(s.path) : s.name
-}
-
-async function sourceBytes(s: FeatureSource): Promise<Uint8Array | null> {
-  if ('raster' in s) return null
-  if ('bytes' in s) return s.bytes
-  try {
-    return await readFile(s.path)
-  } catch (err) {
-    throw new LabError('not_found', `Could not read ${s.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: s.path })
-  }
-}
+export { sourceName, sourceRaster, type FeatureSource } from '../prepare/source'
 
 async function sourceHash(s: FeatureSource): Promise<string> {
   if ('raster' in s) {
@@ -73,11 +58,6 @@ async function sourceHash(s: FeatureSource): Promise<string> {
     return createHash('sha256').update(`grey:${r.width}x${r.height}:`).update(r.data).digest('hex')
   }
   return createHash('sha256').update((await sourceBytes(s))!).digest('hex')
-}
-
-export async function sourceRaster(s: FeatureSource): Promise<GreyRaster<Uint8Array>> {
-  if ('raster' in s) return s.raster
-  return xrayRaster((await sourceBytes(s))!, sourceName(s))
 }
 
 /** Runs the feature network on a batch of prepared inputs (each C×H×W); returns one vector per input. */
@@ -119,22 +99,12 @@ export async function computeFeatures(net: XrayFeatureNetwork, sources: FeatureS
   let done = fromCache
   o.onProgress?.(done, sources.length, fromCache)
 
-  const g = inputGeometry(net.input)
-  const per = g.channels * g.width * g.height
-  const prepare = async (start: number) => {
-    const items = pending.slice(start, start + batchSize)
-    const batch = new Float32Array(items.length * per)
-    await Promise.all(items.map(async (p, k) => modelInput(await sourceRaster(sources[p.index]), net.input, { into: batch, offset: k * per })))
-    return { items, batch }
-  }
-  let next = pending.length > 0 ? prepare(0) : null
-  for (let start = 0; next; start += batchSize) {
+  // Files are read again by the preparation workers (the hash above read them once already).
+  for await (const batch of preparedBatches(pending.map((p) => sources[p.index]), net.input, batchSize)) {
     if (o.signal?.aborted) throw new LabError('cancelled', 'Feature extraction was cancelled.')
-    const { items, batch } = await next
-    const running = runFeatureNetwork(net, batch, items.length)
-    next = start + batchSize < pending.length ? prepare(start + batchSize) : null
-    next?.catch(() => {})
-    const { features } = await running
+    if (batch.failed.length) throw batch.failed[0].error
+    const items = pending.slice(batch.start, batch.start + batch.size)
+    const { features } = await runFeatureNetwork(net, batch.data as Float32Array, items.length)
     await o.cache?.put(items.map((p, k) => ({ backbone: net.cacheId, hash: p.hash, outputs: { features: features[k] } })))
     items.forEach((p, k) => (results[p.index] = features[k]))
     done += items.length

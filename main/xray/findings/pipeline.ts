@@ -22,7 +22,9 @@ import { inputGeometry, modelInput } from '../preprocess/model-input'
 import { presentationImage } from '../preprocess/present'
 import { shrinkToFit } from '../preprocess/display'
 import { abnormalLabel } from './dataset'
-import { loadFeatureNetwork, runFeatureNetwork, sourceName, sourceRaster, type FeatureSource, type XrayFeatureNetwork } from './features'
+import { preparedBatches } from '../prepare/batches'
+import { preparePool, type PreparePool } from '../prepare/prepare-pool'
+import { loadFeatureNetwork, runFeatureNetwork, sourceName, type FeatureSource, type XrayFeatureNetwork } from './features'
 import { covidHead, findingsHead, modelFromDir, sameFeatures, type CovidHeadInfo, type FindingsHeadInfo } from './model-files'
 
 export interface OpenOptions {
@@ -33,6 +35,8 @@ export interface OpenOptions {
   /** Model folders to use instead of the registry's active heads. */
   findingsModel?: string
   covidModel?: string | null
+  /** Where model inputs are prepared (default: the process's pool of worker threads). */
+  preparePool?: PreparePool
 }
 
 export const covidCaveat =
@@ -57,7 +61,8 @@ export class XrayPipeline {
     readonly findingsHead: LoadedHead<FindingsHeadInfo>,
     readonly covid: (LoadedHead<CovidHeadInfo> & { features: XrayFeatureNetwork }) | null,
     readonly backbone: RegisteredModel,
-    private readonly siteThresholds: Record<string, number>
+    private readonly siteThresholds: Record<string, number>,
+    readonly preparePool: PreparePool
   ) {}
 
   static async open(o: OpenOptions): Promise<XrayPipeline> {
@@ -75,7 +80,7 @@ export class XrayPipeline {
       covid = { info: c, session: await headSession(o, covidModel, Boolean(o.covidModel)), features: net }
     }
     const site = o.dataDir ? await readSiteThresholds(o.dataDir) : {}
-    return new XrayPipeline(features, { info, session }, covid, backbone, site)
+    return new XrayPipeline(features, { info, session }, covid, backbone, site, o.preparePool ?? preparePool())
   }
 
   /** Thresholds in force: the model's, replaced label by label by the site's. */
@@ -110,7 +115,8 @@ export class XrayPipeline {
   }
 
   /**
-   * Raw scores for images, decoded and run in batches (the next batch is decoded while this one runs).
+   * Raw scores for images, run in batches; the next batches are decoded and resized on the preparation
+   * workers (prepare/prepare-pool.ts) while this one runs.
    * A file that cannot be decoded throws, unless `onError` is given: then it is reported there and its
    * entry is null.
    */
@@ -118,38 +124,16 @@ export class XrayPipeline {
     sources: FeatureSource[],
     o: { batchSize?: number; onProgress?: (done: number, total: number) => void; onError?: (index: number, error: unknown) => void; signal?: AbortSignal } = {}
   ): Promise<(RawScores | null)[]> {
-    const batchSize = o.batchSize ?? 8
-    const g = inputGeometry(this.features.input)
-    const per = g.channels * g.width * g.height
-    const prepare = async (start: number) => {
-      const items = sources.slice(start, start + batchSize)
-      const rasters = await Promise.all(
-        items.map(async (s, k) => {
-          try {
-            return await sourceRaster(s)
-          } catch (err) {
-            if (!o.onError) throw err
-            o.onError(start + k, err)
-            return null
-          }
-        })
-      )
-      const ok = rasters.map((r, k) => (r ? k : -1)).filter((k) => k >= 0)
-      const batch = new Float32Array(ok.length * per)
-      await Promise.all(ok.map((k, n) => modelInput(rasters[k]!, this.features.input, { into: batch, offset: n * per })))
-      return { ok, size: items.length, batch }
-    }
     const out: (RawScores | null)[] = []
-    let next = sources.length ? prepare(0) : null
-    for (let start = 0; next; start += batchSize) {
+    for await (const batch of preparedBatches(sources, this.features.input, o.batchSize ?? 8, this.preparePool)) {
       if (o.signal?.aborted) throw new LabError('cancelled', 'The X-ray analysis was cancelled.')
-      const { ok, size, batch } = await next
-      const running = ok.length ? this.runBatch(batch, ok.length) : Promise.resolve([])
-      next = start + batchSize < sources.length ? prepare(start + batchSize) : null
-      next?.catch(() => {})
-      const scores = await running
-      const row: (RawScores | null)[] = new Array(size).fill(null)
-      ok.forEach((k, n) => (row[k] = scores[n]))
+      for (const f of batch.failed) {
+        if (!o.onError) throw f.error
+        o.onError(batch.start + f.index, f.error)
+      }
+      const scores = batch.ok.length ? await this.runBatch(batch.data as Float32Array, batch.ok.length) : []
+      const row: (RawScores | null)[] = new Array(batch.size).fill(null)
+      batch.ok.forEach((k, n) => (row[k] = scores[n]))
       out.push(...row)
       o.onProgress?.(out.length, sources.length)
     }

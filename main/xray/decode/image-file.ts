@@ -8,7 +8,7 @@ import { LabError } from '../../errors'
 import { maxImagePixels } from '../../imaging/read-image'
 import type { DecodedXray, PixelTransforms, StoredRaster, XrayFormat, XrayMetadata } from '../types'
 import { copy16 } from './codecs/samples'
-import { valueRange } from './dicom/stored-pixels'
+import { lazyValueRange } from './dicom/stored-pixels'
 
 export const emptyMetadata: Readonly<XrayMetadata> = Object.freeze({
   patientId: null,
@@ -77,6 +77,7 @@ export async function decodeImageFile(bytes: Uint8Array, format: Exclude<XrayFor
     channels: 1,
     data: sixteen ? firstChannel16(raw.data, channels) : firstChannel8(raw.data, channels)
   }
+  const range = lazyValueRange(pixels.data)
   const warnings: string[] = []
   if ((meta.pages ?? 1) > 1) warnings.push(`This ${format.toUpperCase()} has ${meta.pages} pages: only the first is shown.`)
   const colour = (meta.channels ?? 1) >= 3
@@ -84,7 +85,9 @@ export async function decodeImageFile(bytes: Uint8Array, format: Exclude<XrayFor
     name,
     format,
     pixels,
-    range: valueRange(pixels.data),
+    get range() {
+      return range()
+    },
     transforms: identityTransforms(),
     image: {
       width,
@@ -189,11 +192,14 @@ function decodeBmp(bytes: Uint8Array, name: string): DecodedXray {
     grey[p] = Math.round(0.299 * r + 0.587 * g + 0.114 * b)
   }
   const pixels: StoredRaster = { width, height, channels: 1, data: grey }
+  const range = lazyValueRange(grey)
   return {
     name,
     format: 'bmp',
     pixels,
-    range: valueRange(grey),
+    get range() {
+      return range()
+    },
     transforms: identityTransforms(),
     image: {
       width,

@@ -15,7 +15,9 @@ export interface Presentation {
 export function presentationImage(x: DecodedXray, choice: VoiChoice = { kind: 'default' }): Presentation {
   const { applied, voi } = resolveVoi(x, choice)
   const modality = modalityFunction(x)
-  const { min, max } = x.range
+  // 8-bit values: a table over all 256 (as cheap to fill as one over the values present, and no pass over
+  // the pixels to find those); wider values: a table over the range present.
+  const { min, max } = x.pixels.data instanceof Uint8Array ? { min: 0, max: 255 } : x.range
   const table = new Uint8Array(max - min + 1)
   for (let s = min; s <= max; s++) {
     const y = Math.round(voi(modality(s)) * 255)

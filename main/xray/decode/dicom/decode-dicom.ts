@@ -5,7 +5,7 @@ import { readMetadata, readPixelSpacing } from './metadata'
 import { parseDicomBytes } from './parse-dataset'
 import { readPixelModule } from './pixel-module'
 import { readPixelTransforms } from './pixel-transforms'
-import { toStoredPixels, valueRange, valueRangeOutside } from './stored-pixels'
+import { lazyValueRange, toStoredPixels, valueRangeOutside } from './stored-pixels'
 import { textReader } from './text'
 import { transferSyntax } from './transfer-syntax'
 
@@ -19,12 +19,12 @@ export async function decodeDicom(bytes: Uint8Array, name: string): Promise<Deco
   const stored = toStoredPixels(samples, pm, !nativeWords)
   const text = textReader(ds)
   const { transforms, warnings: transformWarnings } = readPixelTransforms(ds, pm, text)
-  const range = valueRange(stored.raster.data)
+  const range = lazyValueRange(stored.raster.data)
   const padding = transforms.padding
-  if (padding && padding.to >= range.min && padding.from <= range.max) {
+  if (padding && padding.to >= range().min && padding.from <= range().max) {
     padding.valueRange = valueRangeOutside(stored.raster.data, padding.from, padding.to)
   } else if (padding) {
-    padding.valueRange = range // no pixel is padding
+    padding.valueRange = range() // no pixel is padding
   }
   const warnings = [...pm.warnings, ...stored.warnings, ...transformWarnings]
   if (pm.frames > 1) warnings.push(`This is a multi-frame image (${pm.frames} frames): only the first frame is shown.`)
@@ -34,7 +34,9 @@ export async function decodeDicom(bytes: Uint8Array, name: string): Promise<Deco
     name,
     format: 'dicom',
     pixels: stored.raster,
-    range,
+    get range() {
+      return range()
+    },
     transforms,
     image: {
       width: pm.columns,

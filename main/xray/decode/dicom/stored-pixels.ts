@@ -36,6 +36,15 @@ export function valueRangeOutside(data: StoredData, from: number, to: number): {
   return min <= max ? { min, max } : null
 }
 
+/**
+ * `valueRange`, computed on first use and then kept: presenting 8-bit images does not need it, and a
+ * pass over a megapixel in JavaScript costs a few milliseconds (the pixels are never changed after decoding).
+ */
+export function lazyValueRange(data: StoredData): () => { min: number; max: number } {
+  let range: { min: number; max: number } | null = null
+  return () => (range ??= valueRange(data))
+}
+
 /** Lowest and highest value present. One loop per array type keeps each loop monomorphic (fast). */
 export function valueRange(data: StoredData): { min: number; max: number } {
   if (data.length === 0) return { min: 0, max: 0 }

@@ -6,7 +6,10 @@ the first `parity_steps` steps, then serves timing windows: for every line "<ste
 runs that many further steps and prints one JSON line {"steps_per_s": ...}. The bench alternates these
 windows with its own, so both sides see the same machine load.
 
-usage: python3 torch_train.py <scenario-dir> [threads] [foreach]   (override the scenario's settings)
+usage: python3 torch_train.py <scenario-dir> [threads] [foreach] [float32|float64]   (override the scenario's settings)
+
+With float64 the same network, initial weights and batches run in double precision: the referee that shows
+how far each float32 implementation's loss curve lies from the exact one.
 """
 import json
 import os
@@ -48,13 +51,14 @@ def main():
     with open(os.path.join(folder, "scenario.json")) as f:
         sc = json.load(f)
     torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 and int(sys.argv[2]) > 0 else sc["threads"])
-    model = build(sc["layers"])
+    dtype = torch.float64 if len(sys.argv) > 4 and sys.argv[4] == "float64" else torch.float32
+    model = build(sc["layers"]).to(dtype)
     blob = np.fromfile(os.path.join(folder, "weights.f32"), dtype=np.float32)
     state = model.state_dict()
     for name, entry in sc["weights"].items():
         tensor = torch.from_numpy(blob[entry["offset"]:entry["offset"] + entry["size"]].copy()).reshape(entry["shape"])
-        state[name].copy_(tensor)
-    x_all = torch.from_numpy(np.fromfile(os.path.join(folder, "x.f32"), dtype=np.float32).reshape([sc["count"]] + sc["input_shape"]))
+        state[name].copy_(tensor.to(dtype))
+    x_all = torch.from_numpy(np.fromfile(os.path.join(folder, "x.f32"), dtype=np.float32).reshape([sc["count"]] + sc["input_shape"])).to(dtype)
     y_all = torch.from_numpy(np.fromfile(os.path.join(folder, "y.i64"), dtype=np.int64))
     order = torch.from_numpy(np.fromfile(os.path.join(folder, "order.i64"), dtype=np.int64).reshape(-1, sc["batch"]))
     opt = sc["optimizer"]
@@ -79,10 +83,10 @@ def main():
 
     losses = [float(step(k)) for k in range(sc["parity_steps"])]
     k = sc["parity_steps"]
-    for _ in range(sc["warmup_steps"]):
+    for _ in range(sc["warmup_steps"] if dtype == torch.float32 else 0):
         step(k)
         k += 1
-    print(json.dumps({"losses": losses, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    print(json.dumps({"losses": losses, "torch": torch.__version__, "threads": torch.get_num_threads(), "dtype": str(dtype)}), flush=True)
     for line in sys.stdin:
         steps = int(line)
         start = time.perf_counter()

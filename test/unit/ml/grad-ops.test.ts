@@ -114,6 +114,12 @@ describe('gradients match finite differences', () => {
     )
   })
 
+  it('Conv: stride 1, rectangular dilated kernel, asymmetric padding (input gradient as a flipped-kernel convolution)', async () => {
+    await check([input('x', [2, 3, 7, 8], 52), input('w', [4, 3, 3, 2], 53)], (g, [x, w]) =>
+      nn.conv(g, x, w, null, { pads: [2, 0, 1, 1], dilations: [2, 1] })
+    )
+  })
+
   it('MaxPool: tiled 2×2 and 3×2 (mask path, odd edge left over) and 3×3 stride 2 padded (overlapping, scatter path)', async () => {
     await check([distinct(input('x', [2, 3, 6, 6], 25), 26)], (g, [x]) => nn.maxPool(g, x, { kernel: [2, 2] }))
     await check([distinct(input('x', [2, 2, 7, 5], 50), 51)], (g, [x]) => nn.maxPool(g, x, { kernel: [3, 2] }))

@@ -66,7 +66,9 @@ function convWeightGrad(g: Graph, dy: Value, x: Value, w: Value, strides: Pair, 
   const p4 = op.reshape(g, patches, [n, group, cig * k, s])
   const d4 = op.reshape(g, dy, [n, group, co / group, s])
   const [perSample] = g.emit('FusedMatMul', [d4, p4], [{ shape: [n, group, co / group, cig * k], dtype: x.dtype }], { transB: attr.int(1) }, 'com.microsoft')
-  return op.reshape(g, op.reduceSum(g, perSample, [0], false), [co, cig, kh, kw])
+  // The batch sum as a product with ones: onnxruntime's ReduceSum over axis 0 was measured several times slower.
+  const ones = g.constant(new Array(n).fill(1), [1, n])
+  return op.reshape(g, op.matMul(g, ones, op.reshape(g, perSample, [n, group * (co / group) * cig * k])), [co, cig, kh, kw])
 }
 
 /** Per-output-cell 1/count for average pooling without counting padded cells. */

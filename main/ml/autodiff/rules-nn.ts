@@ -3,9 +3,10 @@
  * passes are themselves ONNX ops: ConvTranspose for a convolution's input gradient, a convolution of the
  * input with the output gradient for its weight gradient, MaxUnpool/ScatterElements for max pooling.
  */
-import { attr, type Graph, type Value } from '../graph/graph'
+import { attr, type Graph, type TapeEntry, type Value } from '../graph/graph'
 import * as nn from '../graph/nn'
 import * as op from '../graph/ops'
+import { windowOut } from '../graph/shapes'
 import { param, type GradRule } from './rule'
 
 type Pair = [number, number]
@@ -49,13 +50,19 @@ function convInputGrad(g: Graph, dy: Value, w: Value, x: Value, strides: Pair, p
  * Measured about twice as fast as convolving x with dy as the kernel.
  */
 function convWeightGrad(g: Graph, dy: Value, x: Value, w: Value, strides: Pair, pads: Quad, group: number, dilations: Pair): Value {
+  return weightGradFromPatches(g, dy, im2col(g, x, w, strides, pads, dilations), w, group)
+}
+
+/** The patches of x under w's window: [N, ci·kh·kw, Ho, Wo] (a grouped convolution with one-hot kernels). */
+function im2col(g: Graph, x: Value, w: Value, strides: Pair, pads: Quad, dilations: Pair): Value {
   const [n, ci] = x.shape as number[]
-  const [co, cig, kh, kw] = w.shape as number[]
-  const [, , ho, wo] = dy.shape as number[]
+  const [, , kh, kw] = w.shape as number[]
   const k = kh * kw
   const oneHot = new Float32Array(ci * k * k)
   for (let c = 0; c < ci; c++) for (let j = 0; j < k; j++) oneHot[(c * k + j) * k + j] = 1
   const kernel = g.initializer(g.fresh('im2col_kernel'), oneHot, [ci * k, 1, kh, kw])
+  const ho = windowOut(x.shape[2], kh, strides[0], pads[0], pads[2], dilations[0])
+  const wo = windowOut(x.shape[3], kw, strides[1], pads[1], pads[3], dilations[1])
   const [patches] = g.emit('Conv', [x, kernel], [{ shape: [n, ci * k, ho, wo], dtype: x.dtype }], {
     kernel_shape: attr.ints([kh, kw]),
     strides: attr.ints(strides),
@@ -63,10 +70,19 @@ function convWeightGrad(g: Graph, dy: Value, x: Value, w: Value, strides: Pair, 
     dilations: attr.ints(dilations),
     group: attr.int(ci)
   })
+  return patches
+}
+
+/** Σ over the batch and output cells of dy ⊗ patches, as w's shape. */
+function weightGradFromPatches(g: Graph, dy: Value, patches: Value, w: Value, group: number): Value {
+  const [n] = dy.shape as number[]
+  const [co, cig, kh, kw] = w.shape as number[]
+  const [, , ho, wo] = dy.shape as number[]
+  const k = kh * kw
   const s = ho * wo
   const p4 = op.reshape(g, patches, [n, group, cig * k, s])
   const d4 = op.reshape(g, dy, [n, group, co / group, s])
-  const [perSample] = g.emit('FusedMatMul', [p4, d4], [{ shape: [n, group, cig * k, co / group], dtype: x.dtype }], { transB: attr.int(1) }, 'com.microsoft')
+  const [perSample] = g.emit('FusedMatMul', [p4, d4], [{ shape: [n, group, cig * k, co / group], dtype: dy.dtype }], { transB: attr.int(1) }, 'com.microsoft')
   // The batch sum as a product with ones: onnxruntime's ReduceSum over axis 0 was measured several times slower.
   const ones = g.constant(new Array(n).fill(1), [1, n])
   const summed = op.reshape(g, op.matMul(g, ones, op.reshape(g, perSample, [n, group * cig * k * (co / group)])), [group, cig * k, co / group])
@@ -112,6 +128,38 @@ function tiledMaxPoolGrad(g: Graph, x: Value, y: Value, dy: Value, [kh, kw]: Pai
   if (covered === x) return dx
   const [padded] = g.emit('Pad', [dx, g.constant([0, 0, 0, 0, 0, 0, h - ho * kh, w - wo * kw], [8], 'int64')], [{ shape: [n, c, h, w], dtype: x.dtype }])
   return padded
+}
+
+/**
+ * Batch normalisation's backward pass: dx = a·dy + b·x̂ + c per channel, with a = γ/σ, b = −a·Σ(dy·x̂)/n,
+ * c = −a·Σdy/n (here b multiplies x − μ, so it carries one more 1/σ). dx is formed on request: b·(x − μ) + c
+ * in one pass as an inference-mode BatchNormalization of x (mean μ, variance 0.75 and ε 0.25: exactly 1
+ * together in any precision). Channel sums as in the forward pass (accurate, see nn.channelSums).
+ */
+function batchNormGrad(g: Graph, e: TapeEntry, dy: Value) {
+  const scale = e.inputs[e.op === 'ConvBatchNormTrain' ? 2 : 1]
+  const x = e.op === 'ConvBatchNormTrain' ? param<Value>(e, 'convOutput') : e.inputs[0]
+  const epsilon = param<number>(e, 'epsilon')
+  const axes = param<number[]>(e, 'axes')
+  const count = param<number>(e, 'count')
+  const centred = param<Value>(e, 'centred')
+  const variance = param<Value>(e, 'variance')
+  const mean = param<Value>(e, 'mean')
+  const c = x.shape[1] as number
+  const invStd = op.reciprocal(g, op.sqrt(g, op.add(g, variance, g.scalar(epsilon))))
+  const dBias = nn.channelSums(g, dy, 'ReduceSum')
+  // Σ dy·x̂ = invStd · Σ dy·(x − μ)
+  const dScale = op.mul(g, nn.channelSums(g, op.mul(g, dy, centred), 'ReduceSum'), invStd)
+  const a = op.mul(g, scale, invStd)
+  const aOverN = op.mul(g, a, g.scalar(-1 / count))
+  const bCoef = op.mul(g, op.mul(g, aOverN, dScale), invStd)
+  const cCoef = op.mul(g, aOverN, dBias)
+  const dx = () => {
+    const shaped = (v: Value) => op.reshape(g, v, [1, c, ...axes.slice(1).map(() => 1)])
+    const affine = nn.batchNormInference(g, x, bCoef, cCoef, mean, g.constant(new Array(c).fill(0.75), [c]), 0.25)
+    return op.add(g, op.mul(g, dy, shaped(a)), affine)
+  }
+  return { dScale, dBias, a, bCoef, cCoef, dx }
 }
 
 export const nnRules: Record<string, GradRule> = {
@@ -185,35 +233,43 @@ export const nnRules: Record<string, GradRule> = {
     return [op.where(g, mask, op.mul(g, dy!, g.scalar(1 / (1 - ratio))), g.scalar(0))]
   },
 
-  /**
-   * dx = a·dy + b·x̂ + c per channel, with a = γ/σ, b = −a·Σ(dy·x̂)/n, c = −a·Σdy/n; b·x̂ + c is computed
-   * in one pass as an inference-mode BatchNormalization of x (mean μ, variance 0.75 and ε 0.25: exactly
-   * 1 together in any precision). Channel sums as in the forward pass (accurate, see nn.channelSums).
-   */
   BatchNormTrain: (g, e, [dy], needs) => {
-    const [x, scale] = e.inputs
-    const epsilon = param<number>(e, 'epsilon')
-    const axes = param<number[]>(e, 'axes')
-    const count = param<number>(e, 'count')
-    const centred = param<Value>(e, 'centred')
-    const variance = param<Value>(e, 'variance')
-    const mean = param<Value>(e, 'mean')
-    const c = x.shape[1] as number
-    const invStd = op.reciprocal(g, op.sqrt(g, op.add(g, variance, g.scalar(epsilon))))
-    const dBias = nn.channelSums(g, dy!, 'ReduceSum')
-    // Σ dy·x̂ = invStd · Σ dy·(x − μ)
-    const dScale = op.mul(g, nn.channelSums(g, op.mul(g, dy!, centred), 'ReduceSum'), invStd)
+    const bn = batchNormGrad(g, e, dy!)
+    return [needs[0] ? bn.dx() : null, needs[1] ? bn.dScale : null, needs[2] ? bn.dBias : null]
+  },
+
+  /**
+   * A bias-free convolution followed by batch normalisation (inputs x, w, scale, bias). When x needs a
+   * gradient this is the two rules in turn. When it does not (the first layer, reading data), dL/dw is
+   * Σ (a·dy + b·(z − μ) + c) ⊗ patches = a·(Σ dy ⊗ patches) + b·(Σ (z − μ) ⊗ patches) + c·(Σ patches),
+   * per output channel (z the convolution's output): two products with the patches and a sum, instead of
+   * forming dL/dz, three passes over the largest activation of the network.
+   */
+  ConvBatchNormTrain: (g, e, [dy], needs) => {
+    const [x, w] = e.inputs
+    const bn = batchNormGrad(g, e, dy!)
+    const c = param<Record<string, unknown>>(e, 'conv')
+    const [st, pads, group, dil] = [c.strides as Pair, c.pads as Quad, c.group as number, c.dilations as Pair]
     let dx: Value | null = null
+    let dw: Value | null = null
     if (needs[0]) {
-      const a = op.mul(g, scale, invStd)
-      const aOverN = op.mul(g, a, g.scalar(-1 / count))
-      const bCoef = op.mul(g, op.mul(g, aOverN, dScale), invStd) // multiplies (x − μ)
-      const cCoef = op.mul(g, aOverN, dBias)
-      const shaped = (v: Value) => op.reshape(g, v, [1, c, ...axes.slice(1).map(() => 1)])
-      const affine = nn.batchNormInference(g, x, bCoef, cCoef, mean, g.constant(new Array(c).fill(0.75), [c]), 0.25)
-      dx = op.add(g, op.mul(g, dy!, shaped(a)), affine)
+      const dz = bn.dx()
+      dx = convInputGrad(g, dz, w, x, st, pads, group, dil)
+      if (needs[1]) dw = convWeightGrad(g, dz, x, w, st, pads, group, dil)
+    } else if (needs[1]) {
+      const [n] = x.shape as number[]
+      const co = w.shape[0] as number
+      const patches = im2col(g, x, w, st, pads, dil)
+      const perChannel = (v: Value) => op.reshape(g, v, [co, 1, 1, 1])
+      const fromDy = op.mul(g, weightGradFromPatches(g, dy!, patches, w, group), perChannel(bn.a))
+      const fromCentred = op.mul(g, weightGradFromPatches(g, param<Value>(e, 'centred'), patches, w, group), perChannel(bn.bCoef))
+      // Σ patches over the batch and output cells: row sums, then the batch as a product with ones.
+      const [, pk, ph, pw] = patches.shape as number[]
+      const rowSums = op.reduceSum(g, op.reshape(g, patches, [n, pk, ph * pw]), [2], false)
+      const patchSums = op.reshape(g, op.matMul(g, g.constant(new Array(n).fill(1), [1, n]), rowSums), [1, ...(w.shape as number[]).slice(1)])
+      dw = op.add(g, op.add(g, fromDy, fromCentred), op.mul(g, perChannel(bn.cCoef), patchSums))
     }
-    return [dx, needs[1] ? dScale : null, needs[2] ? dBias : null]
+    return [dx, dw, needs[2] ? bn.dScale : null, needs[3] ? bn.dBias : null]
   },
 
   SoftmaxCrossEntropy: (g, e, [dl], needs) => {

@@ -33,13 +33,13 @@ export function conv(g: Graph, x: Value, w: Value, b: Value | null, o: ConvOptio
   const shape = [x.shape[0], w.shape[0], windowOut(x.shape[2], kh, sh, pt, pb, dh), windowOut(x.shape[3], kw, sw, pl, pr, dw)]
   const inputs = b ? [x, w, b] : [x, w]
   const [y] = g.emit('Conv', inputs, [{ shape, dtype: x.dtype }], convAttrs([kh, kw], o))
-  g.record({
-    op: 'Conv',
-    inputs,
-    outputs: [y],
-    params: { strides: [sh, sw], pads: [pt, pl, pb, pr], group: o.group ?? 1, dilations: [dh, dw] }
-  })
+  g.record({ op: 'Conv', inputs, outputs: [y], params: convParams(o) })
   return y
+}
+
+/** The parameters a Conv tape entry carries (all explicit). */
+export function convParams(o: ConvOptions): Record<string, unknown> {
+  return { strides: o.strides ?? [1, 1], pads: o.pads ?? [0, 0, 0, 0], group: o.group ?? 1, dilations: o.dilations ?? [1, 1] }
 }
 
 /** Transposed convolution (not on the tape: used by gradients). w [Ci, Co/group, kh, kw]. */
@@ -150,11 +150,30 @@ export function channelSums(g: Graph, x: Value, kind: 'ReduceSum' | 'ReduceSumSq
   return op.cast(g, factor === 1 ? total : op.mul(g, total, g.scalar(factor, 'float64')), 'float32')
 }
 
+/** The convolution that produced a batch norm's input, when both are recorded as one tape entry. */
+export interface ConvBeforeBatchNorm {
+  input: Value
+  weight: Value
+  /** The Conv tape entry's params (strides, pads, group, dilations). */
+  params: Record<string, unknown>
+}
+
 /**
  * Training-mode batch normalisation over x [N, C, ...]: normalises with the batch's statistics.
  * Returns y and the batch mean and biased variance ([C]) for the running-statistics update.
+ * With `conv` (x is that bias-free convolution's output, emitted unrecorded, read by nothing else), the
+ * pair is one tape entry 'ConvBatchNormTrain' (inputs: the convolution's input and weight, scale, bias):
+ * when the convolution's input needs no gradient (a first layer), its weight gradient then comes
+ * without ever forming dL/dx of the batch norm (see autodiff).
  */
-export function batchNormTrain(g: Graph, x: Value, scale: Value, bias: Value, epsilon: number): { y: Value; mean: Value; variance: Value } {
+export function batchNormTrain(
+  g: Graph,
+  x: Value,
+  scale: Value,
+  bias: Value,
+  epsilon: number,
+  conv?: ConvBeforeBatchNorm
+): { y: Value; mean: Value; variance: Value } {
   const recording = g.recording
   g.recording = false
   const axes = bnAxes(x.shape.length)
@@ -166,6 +185,8 @@ export function batchNormTrain(g: Graph, x: Value, scale: Value, bias: Value, ep
   const variance = channelSums(g, centred, 'ReduceSumSquare', 1 / count)
   const y = batchNormInference(g, x, scale, bias, mean, variance, epsilon)
   g.recording = recording
-  g.record({ op: 'BatchNormTrain', inputs: [x, scale, bias], outputs: [y], params: { epsilon, axes, count, centred, variance, mean } })
+  const params = { epsilon, axes, count, centred, variance, mean }
+  if (conv) g.record({ op: 'ConvBatchNormTrain', inputs: [conv.input, conv.weight, scale, bias], outputs: [y], params: { ...params, convOutput: x, conv: conv.params } })
+  else g.record({ op: 'BatchNormTrain', inputs: [x, scale, bias], outputs: [y], params })
   return { y, mean, variance }
 }

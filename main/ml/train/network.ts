@@ -143,6 +143,7 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
   })
   for (const h of spec.heads) readers.set(h.from, (readers.get(h.from) ?? 0) + 1)
   const deferredRelu = new Set<string>()
+  let convBeforeBatchNorm: (nn.ConvBeforeBatchNorm & { output: Value }) | undefined
   let previous = spec.inputs[0].name
   spec.layers.forEach((layer, i) => {
     const name = layerName(layer, i)
@@ -188,7 +189,17 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
         if (cin % groups) fail(`conv layer ${name}: ${cin} input channels do not divide into ${groups} groups`)
         const w = getParam(`${owner}.weight`, [layer.filters, cin / groups, kh, kw])
         const b = layer.bias !== false ? getParam(`${owner}.bias`, [layer.filters]) : null
-        y = nn.conv(g, x, w, b, { strides: [sh, sw], pads: [ph, pw, ph, pw], group: groups })
+        const convOptions: nn.ConvOptions = { strides: [sh, sw], pads: [ph, pw, ph, pw], group: groups }
+        // A bias-free, ungrouped convolution read only by a batch norm is recorded together with it (see
+        // nn.batchNormTrain): a first layer's weight gradient then skips forming the batch norm's dL/dx.
+        const next = spec.layers[i + 1]
+        const intoBatchNorm = next?.type === 'batchnorm' && (next.from === undefined || next.from === name) && readers.get(name) === 1
+        if (mode === 'train' && g.recording && !b && groups === 1 && intoBatchNorm) {
+          g.recording = false
+          y = nn.conv(g, x, w, null, convOptions)
+          g.recording = true
+          convBeforeBatchNorm = { output: y, input: x, weight: w, params: nn.convParams(convOptions) }
+        } else y = nn.conv(g, x, w, b, convOptions)
         break
       }
       case 'batchnorm': {
@@ -200,7 +211,8 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
         const rm = getParam(`${owner}.runningMean`, [c])
         const rv = getParam(`${owner}.runningVar`, [c])
         if (mode === 'train') {
-          const r = nn.batchNormTrain(g, x, scale, bias, eps)
+          const conv = convBeforeBatchNorm?.output === x ? convBeforeBatchNorm : undefined
+          const r = nn.batchNormTrain(g, x, scale, bias, eps, conv)
           const count = nn.bnAxes(rank).reduce((n, a) => n * (x.shape[a] as number), 1)
           if (count < 2) fail(`batchnorm layer ${name} needs more than one value per channel in a batch`)
           batchNorms.push({

@@ -108,18 +108,24 @@ function poolCounts(h: number, w: number, ho: number, wo: number, k: Pair, s: Pa
  * Max pooling with kernel = stride and no padding: each input cell lies in one window, so dx is the
  * upsampled dy where x equals its window's maximum (tied maxima share it, where PyTorch gives it to the
  * first; ties essentially never happen on batch-normalised activations). y and dy are widened by a matrix
- * product with a 0/1 matrix and broadcast over each window's rows: measured faster than onnxruntime's
- * MaxPool with indices followed by MaxUnpool, and than Resize, SpaceToDepth or a full upsampling.
+ * product with a 0/1 matrix (and broadcast over each window's rows where those are wide): measured faster
+ * than onnxruntime's MaxPool with indices followed by MaxUnpool, and than Resize or SpaceToDepth.
  */
 function tiledMaxPoolGrad(g: Graph, x: Value, y: Value, dy: Value, [kh, kw]: Pair): Value {
   const [n, c, h, w] = x.shape as number[]
   const [, , ho, wo] = y.shape as number[]
   const rows = n * c * ho
-  const spread = new Float32Array(wo * wo * kw)
-  for (let j = 0; j < wo; j++) for (let t = 0; t < kw; t++) spread[j * wo * kw + j * kw + t] = 1
-  const widen = g.initializer(g.fresh('pool_widen'), spread, [wo, wo * kw])
-  // Widened to [rows, 1, W]; the kh rows of each window then broadcast against it (no copy).
-  const wide = (v: Value) => op.reshape(g, kw === 1 ? op.reshape(g, v, [rows, wo]) : op.matMul(g, op.reshape(g, v, [rows, wo]), widen), [rows, 1, wo * kw])
+  const span = wo * kw
+  // y and dy are widened to [rows, 1, W], the kh rows of each window then broadcasting against them (no
+  // copy), or for rows of W ≤ 32 to [rows, kh, W]: onnxruntime broadcasts span by span, and Equal and Mul
+  // over spans of 8 to 32 floats were measured 1.4 to 4 times slower than without broadcasting (the
+  // larger product costs less than that; at W = 64 it costs more).
+  const tall = span <= 32 ? kh : 1
+  const spread = new Float32Array(wo * tall * span)
+  for (let j = 0; j < wo; j++) for (let r = 0; r < tall; r++) for (let t = 0; t < kw; t++) spread[(j * tall + r) * span + j * kw + t] = 1
+  const widen = g.initializer(g.fresh('pool_widen'), spread, [wo, tall * span])
+  const wide = (v: Value) =>
+    op.reshape(g, kw === 1 && tall === 1 ? op.reshape(g, v, [rows, wo]) : op.matMul(g, op.reshape(g, v, [rows, wo]), widen), [rows, tall, span])
   const covered = ho * kh === h && wo * kw === w ? x : op.slice(g, x, [0, 0], [ho * kh, wo * kw], [2, 3])
   const windows = op.reshape(g, covered, [rows, kh, wo * kw])
   const [isMax] = g.emit('Equal', [windows, wide(y)], [{ shape: windows.shape, dtype: 'bool' }])

@@ -116,12 +116,6 @@ def run_node(op, ins, a, float_type):
         return [out]
     if op == "Expand":
         return [x.expand(ints(ins[1].tolist()))]
-    if op == "Gather":
-        axis = int(a.get("axis", 0)) % x.dim()
-        idx = ins[1].long()
-        idx = torch.where(idx < 0, idx + x.shape[axis], idx)
-        out = x.index_select(axis, idx.reshape(-1))
-        return [out.reshape(list(x.shape[:axis]) + list(idx.shape) + list(x.shape[axis + 1:]))]
     if op == "Concat":
         return [torch.cat(ins, int(a["axis"]))]
     if op == "Split":

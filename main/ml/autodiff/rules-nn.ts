@@ -23,10 +23,12 @@ function convInputGrad(g: Graph, dy: Value, w: Value, x: Value, strides: Pair, p
   const [co, ci, kh, kw] = w.shape as number[]
   const flippedPads = pads.map((p, i) => dilations[i % 2] * ([kh, kw][i % 2] - 1) - p) as Quad
   if (group === 1 && strides[0] === 1 && strides[1] === 1 && flippedPads.every((p) => p >= 0)) {
-    const reversed = Array.from({ length: kh * kw }, (_, i) => kh * kw - 1 - i)
-    const [flat] = g.emit('Gather', [op.reshape(g, w, [co, ci, kh * kw]), g.constant(reversed, [kh * kw], 'int64')], [{ shape: [co, ci, kh * kw], dtype: w.dtype }], {
-      axis: attr.int(2)
-    })
+    // The flip as a product with the k×k reversal matrix (exact: one 1 per column); onnxruntime's Gather
+    // took 0.15 ms per layer for these few thousand values.
+    const k = kh * kw
+    const reversal = new Array<number>(k * k).fill(0)
+    for (let i = 0; i < k; i++) reversal[i * k + (k - 1 - i)] = 1
+    const flat = op.matMul(g, op.reshape(g, w, [co * ci, k]), g.constant(reversal, [k, k]))
     const flipped = op.transpose(g, op.reshape(g, flat, [co, ci, kh, kw]), [1, 0, 2, 3])
     const [dx] = g.emit('Conv', [dy, flipped], [{ shape: x.shape, dtype: x.dtype }], {
       kernel_shape: attr.ints([kh, kw]),

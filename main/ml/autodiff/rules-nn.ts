@@ -141,19 +141,17 @@ function tiledMaxPoolGrad(g: Graph, x: Value, y: Value, dy: Value, [kh, kw]: Pai
 /**
  * Batch normalisation's backward pass: dx = a·dy + b·x̂ + c per channel, with a = γ/σ, b = −a·Σ(dy·x̂)/n,
  * c = −a·Σdy/n (here b multiplies x − μ, so it carries one more 1/σ). dx is formed on request: b·(x − μ) + c
- * in one pass as an inference-mode BatchNormalization of x (mean μ, variance 0.75 and ε 0.25: exactly 1
- * together in any precision). Channel sums as in the forward pass (accurate, see nn.channelSums).
+ * in one pass as an inference-mode BatchNormalization of the centred x (mean 0, variance 0.75 and ε 0.25:
+ * exactly 1 together in any precision). Channel sums as in the forward pass (accurate, see nn.channelSums).
  */
 function batchNormGrad(g: Graph, e: TapeEntry, dy: Value) {
   const scale = e.inputs[e.op === 'ConvBatchNormTrain' ? 2 : 1]
-  const x = e.op === 'ConvBatchNormTrain' ? param<Value>(e, 'convOutput') : e.inputs[0]
   const epsilon = param<number>(e, 'epsilon')
   const axes = param<number[]>(e, 'axes')
   const count = param<number>(e, 'count')
   const centred = param<Value>(e, 'centred')
   const variance = param<Value>(e, 'variance')
-  const mean = param<Value>(e, 'mean')
-  const c = x.shape[1] as number
+  const c = centred.shape[1] as number
   const invStd = op.reciprocal(g, op.sqrt(g, op.add(g, variance, g.scalar(epsilon))))
   const dBias = nn.channelSums(g, dy, 'ReduceSum')
   // Σ dy·x̂ = invStd · Σ dy·(x − μ)
@@ -164,7 +162,7 @@ function batchNormGrad(g: Graph, e: TapeEntry, dy: Value) {
   const cCoef = op.mul(g, aOverN, dBias)
   const dx = () => {
     const shaped = (v: Value) => op.reshape(g, v, [1, c, ...axes.slice(1).map(() => 1)])
-    const affine = nn.batchNormInference(g, x, bCoef, cCoef, mean, g.constant(new Array(c).fill(0.75), [c]), 0.25)
+    const affine = nn.batchNormInference(g, centred, bCoef, cCoef, g.constant(new Array(c).fill(0), [c]), g.constant(new Array(c).fill(0.75), [c]), 0.25)
     return op.add(g, op.mul(g, dy, shaped(a)), affine)
   }
   return { dScale, dBias, a, bCoef, cCoef, dx }

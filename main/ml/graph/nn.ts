@@ -156,13 +156,64 @@ export interface ConvBeforeBatchNorm {
   weight: Value
   /** The Conv tape entry's params (strides, pads, group, dilations). */
   params: Record<string, unknown>
+  /** The output's batch mean per channel (convBatchMean): the convolution wrote its output less this. */
+  mean: Value
+}
+
+/**
+ * A bias-free, ungrouped convolution whose only reader is a training-mode batch norm: its output less its
+ * batch mean (unrecorded), with what batchNormTrain needs to record the two as one entry.
+ */
+export function convForBatchNorm(g: Graph, x: Value, w: Value, o: ConvOptions): ConvBeforeBatchNorm & { output: Value } {
+  const recording = g.recording
+  g.recording = false
+  const mean = convBatchMean(g, x, w, o)
+  const output = conv(g, x, w, op.neg(g, mean), o)
+  g.recording = recording
+  return { output, input: x, weight: w, params: convParams(o), mean }
+}
+
+/** 0/1 matrix [k, size]: which of `size` input positions tap a (of k) reads for some output position. */
+function tapMask(size: number, k: number, stride: number, padBegin: number, dilation: number, out: number): number[] {
+  const m = new Array<number>(k * size).fill(0)
+  for (let a = 0; a < k; a++) {
+    for (let i = 0; i < size; i++) {
+      const t = i + padBegin - a * dilation
+      if (t >= 0 && t % stride === 0 && t / stride < out) m[a * size + i] = 1
+    }
+  }
+  return m
+}
+
+/**
+ * The batch mean per output channel of a bias-free, ungrouped convolution, from its input:
+ * Σ z[·, co, ·, ·] = Σ_{ci,a,b} w[co, ci, a, b] · T[ci, a, b], where T[ci, a, b] sums x[·, ci] over the cells
+ * tap (a, b) reads: the batch sum of x (float32, N terms), then 0/1 row and column masks as matrix
+ * products in float64. The convolution can then write its output already centred (bias −μ): no pass over
+ * the output for its mean and none to subtract it.
+ */
+export function convBatchMean(g: Graph, x: Value, w: Value, o: ConvOptions): Value {
+  const [n, ci, h, wd] = x.shape as number[]
+  const [, , kh, kw] = w.shape as number[]
+  const [sh, sw] = o.strides ?? [1, 1]
+  const [pt, pl, pb, pr] = o.pads ?? [0, 0, 0, 0]
+  const [dh, dw] = o.dilations ?? [1, 1]
+  const ho = windowOut(h, kh, sh, pt, pb, dh) as number
+  const wo = windowOut(wd, kw, sw, pl, pr, dw) as number
+  const rows = g.constant(tapMask(h, kh, sh, pt, dh, ho), [kh, h], 'float64')
+  const colMask = tapMask(wd, kw, sw, pl, dw, wo)
+  const cols = g.constant(Array.from({ length: wd * kw }, (_, i) => colMask[(i % kw) * wd + Math.floor(i / kw)]), [wd, kw], 'float64')
+  const batchSum = op.matMul(g, g.constant(new Array(n).fill(1), [1, n]), op.reshape(g, x, [n, ci * h * wd]))
+  const taps = op.matMul(g, op.matMul(g, rows, op.cast(g, op.reshape(g, batchSum, [ci, h, wd]), 'float64')), cols)
+  const total = op.reduceSum(g, op.mul(g, op.cast(g, w, 'float64'), taps), [1, 2, 3], false)
+  return op.cast(g, op.mul(g, total, g.scalar(1 / (n * ho * wo), 'float64')), 'float32')
 }
 
 /**
  * Training-mode batch normalisation over x [N, C, ...]: normalises with the batch's statistics.
  * Returns y and the batch mean and biased variance ([C]) for the running-statistics update.
- * With `conv` (x is that bias-free convolution's output, emitted unrecorded, read by nothing else), the
- * pair is one tape entry 'ConvBatchNormTrain' (inputs: the convolution's input and weight, scale, bias):
+ * With `conv` (x is that bias-free convolution's output less its batch mean, emitted unrecorded and read
+ * by nothing else), the pair is one tape entry 'ConvBatchNormTrain' (inputs: the convolution's input and weight, scale, bias):
  * when the convolution's input needs no gradient (a first layer), its weight gradient then comes
  * without ever forming dL/dx of the batch norm (see autodiff).
  */
@@ -179,14 +230,15 @@ export function batchNormTrain(
   const axes = bnAxes(x.shape.length)
   const count = axes.reduce((n, a) => n * (x.shape[a] as number), 1)
   const c = x.shape[1] as number
-  const mean = channelSums(g, x, 'ReduceSum', 1 / count)
+  // With `conv`, x is already the centred output.
+  const mean = conv ? conv.mean : channelSums(g, x, 'ReduceSum', 1 / count)
   const keep = [1, c, ...axes.slice(1).map(() => 1)]
-  const centred = op.sub(g, x, op.reshape(g, mean, keep))
+  const centred = conv ? x : op.sub(g, x, op.reshape(g, mean, keep))
   const variance = channelSums(g, centred, 'ReduceSumSquare', 1 / count)
-  const y = batchNormInference(g, x, scale, bias, mean, variance, epsilon)
+  const y = conv ? batchNormInference(g, x, scale, bias, g.constant(new Array(c).fill(0), [c]), variance, epsilon) : batchNormInference(g, x, scale, bias, mean, variance, epsilon)
   g.recording = recording
   const params = { epsilon, axes, count, centred, variance, mean }
-  if (conv) g.record({ op: 'ConvBatchNormTrain', inputs: [conv.input, conv.weight, scale, bias], outputs: [y], params: { ...params, convOutput: x, conv: conv.params } })
+  if (conv) g.record({ op: 'ConvBatchNormTrain', inputs: [conv.input, conv.weight, scale, bias], outputs: [y], params: { ...params, conv: conv.params } })
   else g.record({ op: 'BatchNormTrain', inputs: [x, scale, bias], outputs: [y], params })
   return { y, mean, variance }
 }

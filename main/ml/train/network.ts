@@ -195,10 +195,9 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
         const next = spec.layers[i + 1]
         const intoBatchNorm = next?.type === 'batchnorm' && (next.from === undefined || next.from === name) && readers.get(name) === 1
         if (mode === 'train' && g.recording && !b && groups === 1 && intoBatchNorm) {
-          g.recording = false
-          y = nn.conv(g, x, w, null, convOptions)
-          g.recording = true
-          convBeforeBatchNorm = { output: y, input: x, weight: w, params: nn.convParams(convOptions) }
+          // Its output, already centred (see nn.convBatchMean), is what this layer's name stands for here.
+          convBeforeBatchNorm = nn.convForBatchNorm(g, x, w, convOptions)
+          y = convBeforeBatchNorm.output
         } else y = nn.conv(g, x, w, b, convOptions)
         break
       }

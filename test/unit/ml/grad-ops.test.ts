@@ -157,16 +157,15 @@ describe('gradients match finite differences', () => {
 
   it('Convolution recorded with the batch norm it feeds: weight gradient without dL/dx (first layer) and with it', async () => {
     const convThenBatchNorm = (o: nn.ConvOptions) => (g: Graph, [x, w, s, b]: Value[]) => {
-      g.recording = false
-      const z = nn.conv(g, x, w, null, o)
-      g.recording = true
-      return nn.batchNormTrain(g, z, s, b, 1e-5, { input: x, weight: w, params: nn.convParams(o) }).y
+      const conv = nn.convForBatchNorm(g, x, w, o)
+      return nn.batchNormTrain(g, conv.output, s, b, 1e-5, conv).y
     }
     const scale = input('scale', [3], 56, { lo: 0.5, hi: 1.5 })
     const bias = input('bias', [3], 57)
     await check([input('x', [3, 2, 6, 5], 54, { lo: 0, hi: 1, diff: false }), input('w', [3, 2, 3, 3], 55), scale, bias], convThenBatchNorm({ pads: [1, 1, 1, 1] }))
     await check([input('x', [3, 2, 7, 6], 58, { lo: 0, hi: 1, diff: false }), input('w', [3, 2, 3, 2], 59), scale, bias], convThenBatchNorm({ pads: [2, 0, 1, 1], dilations: [2, 1] }))
     await check([input('x', [3, 2, 6, 5], 60), input('w', [3, 2, 3, 3], 61), scale, bias], convThenBatchNorm({ pads: [1, 1, 1, 1] }))
+    await check([input('x', [3, 2, 7, 7], 62), input('w', [3, 2, 3, 3], 63), scale, bias], convThenBatchNorm({ strides: [2, 2], pads: [1, 0, 0, 1] }))
   })
 
   it('Dropout: gradient is the upstream gradient through the kept units, scaled by 1/(1−p)', async () => {

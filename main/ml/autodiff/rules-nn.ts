@@ -146,26 +146,64 @@ function tiledMaxPoolGrad(g: Graph, x: Value, y: Value, dy: Value, [kh, kw]: Pai
  */
 function batchNormGrad(g: Graph, e: TapeEntry, dy: Value) {
   const scale = e.inputs[e.op === 'ConvBatchNormTrain' ? 2 : 1]
-  const epsilon = param<number>(e, 'epsilon')
-  const axes = param<number[]>(e, 'axes')
-  const count = param<number>(e, 'count')
   const centred = param<Value>(e, 'centred')
-  const variance = param<Value>(e, 'variance')
-  const c = centred.shape[1] as number
-  const invStd = op.reciprocal(g, op.sqrt(g, op.add(g, variance, g.scalar(epsilon))))
+  const invStd = op.reciprocal(g, op.sqrt(g, op.add(g, param<Value>(e, 'variance'), g.scalar(param<number>(e, 'epsilon')))))
   const dBias = nn.channelSums(g, dy, 'ReduceSum')
   // Σ dy·x̂ = invStd · Σ dy·(x − μ)
   const dScale = op.mul(g, nn.channelSums(g, op.mul(g, dy, centred), 'ReduceSum'), invStd)
+  return batchNormCoefficients(g, scale, invStd, dScale, dBias, param<number>(e, 'count'), dy, centred)
+}
+
+/** a, b, c of dx = a·dy + b·(x − μ) + c from the channel sums, and dx itself on request. */
+function batchNormCoefficients(g: Graph, scale: Value, invStd: Value, dScale: Value, dBias: Value, count: number, dy: Value, centred: Value) {
+  const c = centred.shape[1] as number
   const a = op.mul(g, scale, invStd)
   const aOverN = op.mul(g, a, g.scalar(-1 / count))
   const bCoef = op.mul(g, op.mul(g, aOverN, dScale), invStd)
   const cCoef = op.mul(g, aOverN, dBias)
   const dx = () => {
-    const shaped = (v: Value) => op.reshape(g, v, [1, c, ...axes.slice(1).map(() => 1)])
+    const shaped = (v: Value) => op.reshape(g, v, [1, c, ...centred.shape.slice(2).map(() => 1)])
     const affine = nn.batchNormInference(g, centred, bCoef, cCoef, g.constant(new Array(c).fill(0), [c]), g.constant(new Array(c).fill(0.75), [c]), 0.25)
     return op.add(g, op.mul(g, dy, shaped(a)), affine)
   }
   return { dScale, dBias, a, bCoef, cCoef, dx }
+}
+
+/**
+ * dL/dx and dL/dw of the bias-free convolution feeding a batch norm, given dy (dL/d of the batch norm's
+ * output) and its coefficients. When x needs no gradient (the first layer, reading data), dL/dw is
+ * Σ (a·dy + b·(z − μ) + c) ⊗ patches = a·(Σ dy ⊗ patches) + b·(Σ (z − μ) ⊗ patches) + c·(Σ patches)
+ * per output channel: two products with the patches and a sum, instead of forming dL/dz, three passes
+ * over the largest activation of the network.
+ */
+function convGradsBeforeBatchNorm(
+  g: Graph,
+  e: TapeEntry,
+  x: Value,
+  w: Value,
+  dy: Value,
+  centred: Value,
+  bn: ReturnType<typeof batchNormCoefficients>,
+  needs: boolean[]
+): [Value | null, Value | null] {
+  const c = param<Record<string, unknown>>(e, 'conv')
+  const [st, pads, group, dil] = [c.strides as Pair, c.pads as Quad, c.group as number, c.dilations as Pair]
+  if (needs[0]) {
+    const dz = bn.dx()
+    return [convInputGrad(g, dz, w, x, st, pads, group, dil), needs[1] ? convWeightGrad(g, dz, x, w, st, pads, group, dil) : null]
+  }
+  if (!needs[1]) return [null, null]
+  const [n] = x.shape as number[]
+  const co = w.shape[0] as number
+  const patches = im2col(g, x, w, st, pads, dil)
+  const perChannel = (v: Value) => op.reshape(g, v, [co, 1, 1, 1])
+  const fromDy = op.mul(g, weightGradFromPatches(g, dy, patches, w, group), perChannel(bn.a))
+  const fromCentred = op.mul(g, weightGradFromPatches(g, centred, patches, w, group), perChannel(bn.bCoef))
+  // Σ patches over the batch and output cells: row sums, then the batch as a product with ones.
+  const [, pk, ph, pw] = patches.shape as number[]
+  const rowSums = op.reduceSum(g, op.reshape(g, patches, [n, pk, ph * pw]), [2], false)
+  const patchSums = op.reshape(g, op.matMul(g, g.constant(new Array(n).fill(1), [1, n]), rowSums), [1, ...(w.shape as number[]).slice(1)])
+  return [null, op.add(g, op.add(g, fromDy, fromCentred), op.mul(g, perChannel(bn.cCoef), patchSums))]
 }
 
 export const nnRules: Record<string, GradRule> = {
@@ -244,38 +282,36 @@ export const nnRules: Record<string, GradRule> = {
     return [needs[0] ? bn.dx() : null, needs[1] ? bn.dScale : null, needs[2] ? bn.dBias : null]
   },
 
-  /**
-   * A bias-free convolution followed by batch normalisation (inputs x, w, scale, bias). When x needs a
-   * gradient this is the two rules in turn. When it does not (the first layer, reading data), dL/dw is
-   * Σ (a·dy + b·(z − μ) + c) ⊗ patches = a·(Σ dy ⊗ patches) + b·(Σ (z − μ) ⊗ patches) + c·(Σ patches),
-   * per output channel (z the convolution's output): two products with the patches and a sum, instead of
-   * forming dL/dz, three passes over the largest activation of the network.
-   */
+  /** A bias-free convolution followed by batch normalisation (inputs x, w, scale, bias). */
   ConvBatchNormTrain: (g, e, [dy], needs) => {
     const [x, w] = e.inputs
     const bn = batchNormGrad(g, e, dy!)
-    const c = param<Record<string, unknown>>(e, 'conv')
-    const [st, pads, group, dil] = [c.strides as Pair, c.pads as Quad, c.group as number, c.dilations as Pair]
-    let dx: Value | null = null
-    let dw: Value | null = null
-    if (needs[0]) {
-      const dz = bn.dx()
-      dx = convInputGrad(g, dz, w, x, st, pads, group, dil)
-      if (needs[1]) dw = convWeightGrad(g, dz, x, w, st, pads, group, dil)
-    } else if (needs[1]) {
-      const [n] = x.shape as number[]
-      const co = w.shape[0] as number
-      const patches = im2col(g, x, w, st, pads, dil)
-      const perChannel = (v: Value) => op.reshape(g, v, [co, 1, 1, 1])
-      const fromDy = op.mul(g, weightGradFromPatches(g, dy!, patches, w, group), perChannel(bn.a))
-      const fromCentred = op.mul(g, weightGradFromPatches(g, param<Value>(e, 'centred'), patches, w, group), perChannel(bn.bCoef))
-      // Σ patches over the batch and output cells: row sums, then the batch as a product with ones.
-      const [, pk, ph, pw] = patches.shape as number[]
-      const rowSums = op.reduceSum(g, op.reshape(g, patches, [n, pk, ph * pw]), [2], false)
-      const patchSums = op.reshape(g, op.matMul(g, g.constant(new Array(n).fill(1), [1, n]), rowSums), [1, ...(w.shape as number[]).slice(1)])
-      dw = op.add(g, op.add(g, fromDy, fromCentred), op.mul(g, perChannel(bn.cCoef), patchSums))
-    }
+    const [dx, dw] = convGradsBeforeBatchNorm(g, e, x, w, dy!, param<Value>(e, 'centred'), bn, needs)
     return [dx, dw, needs[2] ? bn.dScale : null, needs[3] ? bn.dBias : null]
+  },
+
+  /**
+   * Convolution, batch norm and tiled max pooling (nn.convBatchNormMaxPool: the convolution wrote
+   * s·(z − μ) with s = sign(γ), pooled before the batch norm's affine map). dL/d(BN output) is the pooled
+   * gradient sent to each window's maximum; its two channel sums are taken on the pooled grid instead
+   * (Σ dy = Σ dy_pooled, Σ dy·s(z − μ) = Σ dy_pooled·pooled): no full-size pass for them. These count one
+   * maximum per window, as PyTorch does; where maxima tie exactly the mask still sends dy to each (see
+   * tiledMaxPoolGrad). Then as ConvBatchNormTrain with γ' = s·γ and weights s·w (gradients times s back).
+   */
+  ConvBatchNormMaxPool: (g, e, [dyp], needs) => {
+    const [x, w, scale] = e.inputs
+    const sign = param<Value>(e, 'sign')
+    const signed = param<Value>(e, 'centred')
+    const pooled = param<Value>(e, 'pooled')
+    const dy = tiledMaxPoolGrad(g, signed, pooled, dyp!, param<Pair>(e, 'kernel'))
+    const dBias = nn.channelSums(g, dyp!, 'ReduceSum')
+    const invStd = op.reciprocal(g, op.sqrt(g, op.add(g, param<Value>(e, 'variance'), g.scalar(param<number>(e, 'epsilon')))))
+    const dScaleSigned = op.mul(g, nn.channelSums(g, op.mul(g, dyp!, pooled), 'ReduceSum'), invStd)
+    const bn = batchNormCoefficients(g, op.mul(g, scale, sign), invStd, dScaleSigned, dBias, param<number>(e, 'count'), dy, signed)
+    const [dx, dwSigned] = convGradsBeforeBatchNorm(g, e, x, param<Value>(e, 'signedWeight'), dy, signed, bn, needs)
+    const co = w.shape[0] as number
+    const dw = dwSigned && op.mul(g, dwSigned, op.reshape(g, sign, [co, 1, 1, 1]))
+    return [dx, dw, needs[2] ? op.mul(g, dScaleSigned, sign) : null, needs[3] ? dBias : null]
   },
 
   SoftmaxCrossEntropy: (g, e, [dl], needs) => {

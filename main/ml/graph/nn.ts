@@ -37,6 +37,15 @@ export function conv(g: Graph, x: Value, w: Value, b: Value | null, o: ConvOptio
   return y
 }
 
+/** [N, Co, Ho, Wo] of a convolution. */
+export function convOutputShape(x: Value, w: Value, o: ConvOptions): number[] {
+  const [, , kh, kw] = w.shape as number[]
+  const [sh, sw] = o.strides ?? [1, 1]
+  const [pt, pl, pb, pr] = o.pads ?? [0, 0, 0, 0]
+  const [dh, dw] = o.dilations ?? [1, 1]
+  return [x.shape[0], w.shape[0], windowOut(x.shape[2], kh, sh, pt, pb, dh), windowOut(x.shape[3], kw, sw, pl, pr, dw)] as number[]
+}
+
 /** The parameters a Conv tape entry carries (all explicit). */
 export function convParams(o: ConvOptions): Record<string, unknown> {
   return { strides: o.strides ?? [1, 1], pads: o.pads ?? [0, 0, 0, 0], group: o.group ?? 1, dilations: o.dilations ?? [1, 1] }
@@ -171,6 +180,49 @@ export function convForBatchNorm(g: Graph, x: Value, w: Value, o: ConvOptions): 
   const output = conv(g, x, w, op.neg(g, mean), o)
   g.recording = recording
   return { output, input: x, weight: w, params: convParams(o), mean }
+}
+
+/**
+ * Convolution (bias-free, ungrouped), training-mode batch norm and tiled max pooling (kernel = stride, no
+ * padding), each read only by the next, as one tape entry 'ConvBatchNormMaxPool' (inputs x, w, scale, bias).
+ * Max pooling commutes with the batch norm's per-channel map y = γ·(z − μ)/σ + β where γ ≥ 0; so the
+ * convolution writes s·(z − μ) with s = sign(γ) (±1: weights and bias times s, exact), the pooling runs
+ * on that, and the batch norm (scale s·γ ≥ 0) on the pooled quarter only. Returns the pooled output and
+ * the batch mean and biased variance ([C]).
+ */
+export function convBatchNormMaxPool(
+  g: Graph,
+  x: Value,
+  w: Value,
+  scale: Value,
+  bias: Value,
+  epsilon: number,
+  o: ConvOptions,
+  [kh, kw]: [number, number]
+): { y: Value; mean: Value; variance: Value } {
+  const recording = g.recording
+  g.recording = false
+  const co = w.shape[0] as number
+  const sign = op.sub(g, g.scalar(1), op.mul(g, op.cast(g, op.greater(g, g.scalar(0), scale), 'float32'), g.scalar(2)))
+  const mean = convBatchMean(g, x, w, o)
+  const signedWeight = op.mul(g, w, op.reshape(g, sign, [co, 1, 1, 1]))
+  const signed = conv(g, x, signedWeight, op.neg(g, op.mul(g, mean, sign)), o)
+  const [n, , h, wd] = signed.shape as number[]
+  const count = n * h * wd
+  const variance = channelSums(g, signed, 'ReduceSumSquare', 1 / count)
+  const [pooled] = g.emit('MaxPool', [signed], [{ shape: [n, co, Math.floor(h / kh), Math.floor(wd / kw)], dtype: x.dtype }], {
+    kernel_shape: attr.ints([kh, kw]),
+    strides: attr.ints([kh, kw])
+  })
+  const y = batchNormInference(g, pooled, op.mul(g, scale, sign), bias, g.constant(new Array(co).fill(0), [co]), variance, epsilon)
+  g.recording = recording
+  g.record({
+    op: 'ConvBatchNormMaxPool',
+    inputs: [x, w, scale, bias],
+    outputs: [y],
+    params: { conv: convParams(o), epsilon, count, sign, signedWeight, centred: signed, pooled, variance, kernel: [kh, kw] }
+  })
+  return { y, mean, variance }
 }
 
 /** 0/1 matrix [k, size]: which of `size` input positions tap a (of k) reads for some output position. */

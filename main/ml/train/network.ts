@@ -8,7 +8,7 @@ import { Graph, type Dim, type Value } from '../graph/graph'
 import * as nn from '../graph/nn'
 import * as op from '../graph/ops'
 import { pair } from '../graph/shapes'
-import type { LayerSpec, NetworkSpec } from './spec'
+import type { LayerSpec, NetworkSpec, PoolLayer } from './spec'
 
 export type Mode = 'train' | 'infer'
 
@@ -144,6 +144,21 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
   for (const h of spec.heads) readers.set(h.from, (readers.get(h.from) ?? 0) + 1)
   const deferredRelu = new Set<string>()
   let convBeforeBatchNorm: (nn.ConvBeforeBatchNorm & { output: Value }) | undefined
+  let pendingConv: { input: Value; weight: Value; options: nn.ConvOptions } | undefined
+  const pooledAhead = new Set<string>()
+  /** Whether layer `i` is read only by layer i + 1, which is of type `type` and reads it. */
+  const feedsOnly = (i: number, type: LayerSpec['type']) => {
+    const next = spec.layers[i + 1]
+    const name = layerName(spec.layers[i], i)
+    return next?.type === type && !next.shareWeightsWith && (next.from === undefined || next.from === name) && readers.get(name) === 1
+  }
+  /** Max pooling whose windows tile the input (kernel = stride, no padding). */
+  const tiledPool = (l: LayerSpec) => {
+    if (l.type !== 'maxpool') return false
+    const kernel = pair(l.kernel, 1)
+    const stride = pair(l.stride, 0)
+    return (stride[0] === 0 || (stride[0] === kernel[0] && stride[1] === kernel[1])) && pair(l.padding, 0).every((p) => p === 0)
+  }
   let previous = spec.inputs[0].name
   spec.layers.forEach((layer, i) => {
     const name = layerName(layer, i)
@@ -192,9 +207,13 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
         const convOptions: nn.ConvOptions = { strides: [sh, sw], pads: [ph, pw, ph, pw], group: groups }
         // A bias-free, ungrouped convolution read only by a batch norm is recorded together with it (see
         // nn.batchNormTrain): a first layer's weight gradient then skips forming the batch norm's dL/dx.
-        const next = spec.layers[i + 1]
-        const intoBatchNorm = next?.type === 'batchnorm' && (next.from === undefined || next.from === name) && readers.get(name) === 1
-        if (mode === 'train' && g.recording && !b && groups === 1 && intoBatchNorm) {
+        const fusable = mode === 'train' && g.recording && !b && groups === 1
+        if (fusable && feedsOnly(i, 'batchnorm') && feedsOnly(i + 1, 'relu') && feedsOnly(i + 2, 'maxpool') && tiledPool(spec.layers[i + 3])) {
+          // Convolution, batch norm, ReLU and max pooling: emitted by the batch norm layer (see
+          // nn.convBatchNormMaxPool); this layer's name stands for its input until then.
+          pendingConv = { input: x, weight: w, options: convOptions }
+          y = x
+        } else if (fusable && feedsOnly(i, 'batchnorm')) {
           // Its output, already centred (see nn.convBatchMean), is what this layer's name stands for here.
           convBeforeBatchNorm = nn.convForBatchNorm(g, x, w, convOptions)
           y = convBeforeBatchNorm.output
@@ -203,13 +222,24 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
       }
       case 'batchnorm': {
         if (rank < 2) fail(`batchnorm layer ${name} needs a channel axis`)
-        const c = x.shape[1] as number
+        // x stands for the pending convolution's input (see the conv layer): its channels are the weight's.
+        const c = (pendingConv?.input === x ? pendingConv.weight.shape[0] : x.shape[1]) as number
         const eps = layer.epsilon ?? 1e-5
         const scale = getParam(`${owner}.scale`, [c])
         const bias = getParam(`${owner}.bias`, [c])
         const rm = getParam(`${owner}.runningMean`, [c])
         const rv = getParam(`${owner}.runningVar`, [c])
-        if (mode === 'train') {
+        if (mode === 'train' && pendingConv?.input === x) {
+          // The pooled output (before the ReLU): the ReLU layer passes it on, the pooling layer keeps it.
+          const pool = spec.layers[i + 2] as PoolLayer
+          const { input, weight, options } = pendingConv
+          pendingConv = undefined
+          const r = nn.convBatchNormMaxPool(g, input, weight, scale, bias, eps, options, pair(pool.kernel, 1))
+          const [n, , h, wd] = nn.convOutputShape(input, weight, options)
+          batchNorms.push({ layer: name, mean: r.mean, variance: r.variance, runningMean: `${owner}.runningMean`, runningVar: `${owner}.runningVar`, momentum: layer.momentum ?? 0.1, count: n * h * wd })
+          pooledAhead.add(r.y.name)
+          y = r.y
+        } else if (mode === 'train') {
           const conv = convBeforeBatchNorm?.output === x ? convBeforeBatchNorm : undefined
           const r = nn.batchNormTrain(g, x, scale, bias, eps, conv)
           const count = nn.bnAxes(rank).reduce((n, a) => n * (x.shape[a] as number), 1)
@@ -234,7 +264,7 @@ export function buildNetwork(g: Graph, spec: NetworkSpec, o: BuildOptions): Buil
         const strides = pair(layer.stride, 0)
         const [ph, pw] = pair(layer.padding, 0)
         const o = { kernel, strides: strides[0] ? strides : kernel, pads: [ph, pw, ph, pw] as [number, number, number, number] }
-        y = layer.type === 'maxpool' ? nn.maxPool(g, x, o) : nn.averagePool(g, x, o)
+        y = pooledAhead.has(x.name) ? x : layer.type === 'maxpool' ? nn.maxPool(g, x, o) : nn.averagePool(g, x, o)
         if (deferredRelu.has(sources[0])) y = op.relu(g, y)
         break
       }

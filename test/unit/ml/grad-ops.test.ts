@@ -168,6 +168,15 @@ describe('gradients match finite differences', () => {
     await check([input('x', [3, 2, 7, 7], 62), input('w', [3, 2, 3, 3], 63), scale, bias], convThenBatchNorm({ strides: [2, 2], pads: [1, 0, 0, 1] }))
   })
 
+  it('Convolution, batch norm and max pooling as one entry (pooled before the affine map; γ of both signs)', async () => {
+    const convBatchNormPool = (o: nn.ConvOptions, kernel: [number, number]) => (g: Graph, [x, w, s, b]: Value[]) =>
+      nn.convBatchNormMaxPool(g, x, w, s, b, 1e-5, o, kernel).y
+    const scale = { ...input('scale', [3], 64, { lo: 0.5, hi: 1.5 }), data: Float32Array.from([0.8, -1.2, 1.1]) }
+    const bias = input('bias', [3], 65)
+    await check([input('x', [3, 2, 6, 6], 66, { lo: 0, hi: 1, diff: false }), input('w', [3, 2, 3, 3], 67), scale, bias], convBatchNormPool({ pads: [1, 1, 1, 1] }, [2, 2]))
+    await check([input('x', [3, 2, 7, 6], 68), input('w', [3, 2, 3, 3], 69), scale, bias], convBatchNormPool({ pads: [1, 1, 1, 1] }, [2, 3]))
+  })
+
   it('Dropout: gradient is the upstream gradient through the kept units, scaled by 1/(1−p)', async () => {
     const ratio = 0.4
     let mask: Value | null = null

@@ -33,7 +33,11 @@ export interface BatchNormState {
 }
 
 export interface BuiltNetwork {
-  /** Every layer's output by layer name (inputs by input name). */
+  /**
+   * Every layer's output by layer name (inputs by input name). In training mode a convolution fused with
+   * the batch norm after it (and its ReLU and max pooling) is one computation: the names inside such a
+   * chain, read by nothing else, stand for intermediate values; the last layer's name has its output.
+   */
   values: Map<string, Value>
   batchNorms: BatchNormState[]
 }

@@ -8,7 +8,7 @@ import type { Raster } from '../../imaging/raster'
 import type { InputSpec } from '../registry/manifest'
 import type { TensorData } from '../runtime'
 
-interface Taps {
+export interface Taps {
   start: Int32Array
   count: Int32Array
   weights: Float32Array
@@ -43,7 +43,7 @@ function taps(inSize: number, outSize: number): Taps {
 const tapCache = new Map<string, Taps>()
 
 /** Taps depend only on the sizes: computed once per pair (a batch of same-size images shares them). */
-function cachedTaps(inSize: number, outSize: number): Taps {
+export function cachedTaps(inSize: number, outSize: number): Taps {
   const key = `${inSize}>${outSize}`
   let t = tapCache.get(key)
   if (!t) {

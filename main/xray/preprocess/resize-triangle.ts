@@ -1,55 +1,12 @@
 /**
  * Antialiased bilinear (triangle filter widened by the scale factor, as Pillow and torchvision resize):
  * the resize the backbone's own preprocessing uses (main/ml/backbone/preprocess.ts `resizeChannel`).
- * This is the same arithmetic in the same order — taps, float32 weights, a horizontal then a vertical
- * pass — specialised to one 8-bit grey channel, so it gives bit-identical values (a test holds it to
- * that) in a fraction of the time: the model input of a 1024² X-ray takes a few milliseconds.
+ * This is the same arithmetic in the same order — its taps (shared), float32 weights, a horizontal then a
+ * vertical pass — specialised to one 8-bit grey channel, so it gives bit-identical values (a test holds
+ * it to that) in a fraction of the time: the model input of a 1024² X-ray takes a few milliseconds.
  */
 import type { GreyRaster } from '../../imaging/raster'
-
-interface Taps {
-  start: Int32Array
-  count: Int32Array
-  weights: Float32Array
-  stride: number
-}
-
-function taps(inSize: number, outSize: number): Taps {
-  const scale = inSize / outSize
-  const support = Math.max(scale, 1)
-  const stride = Math.ceil(support) * 2 + 1
-  const start = new Int32Array(outSize)
-  const count = new Int32Array(outSize)
-  const weights = new Float32Array(outSize * stride)
-  for (let i = 0; i < outSize; i++) {
-    const center = (i + 0.5) * scale
-    const lo = Math.max(0, Math.floor(center - support + 0.5))
-    const hi = Math.min(inSize, Math.floor(center + support + 0.5))
-    let total = 0
-    for (let j = lo; j < hi; j++) {
-      const w = Math.max(0, 1 - Math.abs((j + 0.5 - center) / support))
-      weights[i * stride + (j - lo)] = w
-      total += w
-    }
-    for (let j = lo; j < hi; j++) weights[i * stride + (j - lo)] /= total || 1
-    start[i] = lo
-    count[i] = hi - lo
-  }
-  return { start, count, weights, stride }
-}
-
-const tapCache = new Map<string, Taps>()
-
-function cachedTaps(inSize: number, outSize: number): Taps {
-  const key = `${inSize}>${outSize}`
-  let t = tapCache.get(key)
-  if (!t) {
-    if (tapCache.size > 64) tapCache.clear()
-    t = taps(inSize, outSize)
-    tapCache.set(key, t)
-  }
-  return t
-}
+import { cachedTaps, type Taps } from '../../ml/backbone/preprocess'
 
 let scratchBuffer = new Float32Array(0)
 

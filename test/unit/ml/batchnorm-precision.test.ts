@@ -18,17 +18,7 @@ import { createSession, loadOrt } from '../../../main/ml/runtime/ort'
 import type { NetworkSpec } from '../../../main/ml/train/spec'
 import { StepRunner } from '../../../main/ml/train/step-runner'
 import { initWeights } from '../../../main/ml/train/weights'
-import { randomData } from './grad-check'
-
-const relError = (got: ArrayLike<number>, want: ArrayLike<number>) => {
-  let d = 0
-  let n = 0
-  for (let i = 0; i < want.length; i++) {
-    d += (got[i] - want[i]) ** 2
-    n += want[i] ** 2
-  }
-  return Math.sqrt(d / n)
-}
+import { randomData, relError } from './grad-check'
 
 /** Per-channel mean and biased variance of x [N, C, S] in float64. */
 function channelStats(x: Float32Array, n: number, c: number, s: number) {

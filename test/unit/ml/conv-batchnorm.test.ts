@@ -12,17 +12,7 @@ import type { Tensor } from 'onnxruntime-node'
 import { Graph, type Value } from '../../../main/ml/graph/graph'
 import * as nn from '../../../main/ml/graph/nn'
 import { createSession, loadOrt } from '../../../main/ml/runtime/ort'
-import { randomData } from './grad-check'
-
-const relError = (got: ArrayLike<number>, want: ArrayLike<number>) => {
-  let d = 0
-  let n = 0
-  for (let i = 0; i < want.length; i++) {
-    d += (got[i] - want[i]) ** 2
-    n += want[i] ** 2
-  }
-  return Math.sqrt(d / n)
-}
+import { randomData, relError } from './grad-check'
 
 type Variant = 'plain' | 'fused' | 'plain+pool' | 'fused+pool'
 

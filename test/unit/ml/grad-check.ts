@@ -25,6 +25,17 @@ export interface GradReport {
 }
 
 /** Deterministic pseudo-random floats in [lo, hi). */
+/** Relative L2 error of `got` against `want`: ‖got − want‖ / ‖want‖. */
+export function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let d = 0
+  let n = 0
+  for (let i = 0; i < want.length; i++) {
+    d += (got[i] - want[i]) ** 2
+    n += want[i] ** 2
+  }
+  return Math.sqrt(d / n)
+}
+
 export function randomData(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   let s = seed >>> 0 || 1
   const out = new Float32Array(n)

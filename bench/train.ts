@@ -39,7 +39,7 @@ const PYTHON = '/usr/bin/python3'
 const PARITY_STEPS = 50
 const DRIFT_STEPS = [5, 10, 20, 30, 40, 50]
 
-export interface Scenario {
+interface Scenario {
   name: 'mlp' | 'cnn'
   network: NetworkSpec
   batch: number
@@ -50,7 +50,7 @@ export interface Scenario {
   warmup: number
 }
 
-export function mlpScenario(quick: boolean): Scenario {
+function mlpScenario(quick: boolean): Scenario {
   return {
     name: 'mlp',
     network: {
@@ -67,7 +67,7 @@ export function mlpScenario(quick: boolean): Scenario {
   }
 }
 
-export function cnnScenario(quick: boolean): Scenario {
+function cnnScenario(quick: boolean): Scenario {
   const layers: LayerSpec[] = []
   for (const [i, filters] of [16, 32, 64, 128].entries()) {
     layers.push(
@@ -91,7 +91,7 @@ export function cnnScenario(quick: boolean): Scenario {
 }
 
 /** The PyTorch layer list for a sequential spec, and where each of our weights goes in its state_dict. */
-export function torchLayers(net: NetworkSpec): { layers: object[]; names: Record<string, string> } {
+function torchLayers(net: NetworkSpec): { layers: object[]; names: Record<string, string> } {
   const layers: object[] = []
   const names: Record<string, string> = {}
   let shape = [...net.inputs[0].shape]
@@ -135,7 +135,7 @@ function gaussian(random: Random): number {
   return Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next())
 }
 
-export function makeData(s: Scenario, seed: number) {
+function makeData(s: Scenario, seed: number) {
   const random = new Random(seed)
   const size = s.network.inputs[0].shape.reduce((a, b) => a * b, 1)
   const x = new Float32Array(s.count * size)
@@ -170,7 +170,7 @@ let sgd = false
 const optimizerSpec = () =>
   sgd ? ({ type: 'sgd', learningRate: 0.01, momentum: 0.9 } as const) : ({ type: 'adamw', learningRate: 1e-3, weightDecay: 0.01 } as const)
 
-export function writeScenario(dir: string, s: Scenario, weights: Weights, data: ReturnType<typeof makeData>, threads: number, foreach: boolean | null) {
+function writeScenario(dir: string, s: Scenario, weights: Weights, data: ReturnType<typeof makeData>, threads: number, foreach: boolean | null) {
   const { layers, names } = torchLayers(s.network)
   const entries: Record<string, { offset: number; size: number; shape: number[] }> = {}
   let offset = 0
@@ -206,7 +206,7 @@ export function writeScenario(dir: string, s: Scenario, weights: Weights, data: 
  * Our training graph (one optimizer step per run, as written for onnxruntime) as graph.json + graph.bin,
  * with the per-step optimizer scalars, for bench/peers/graph_f64.py: it runs this very graph in float64.
  */
-export function writeGraph(dir: string, s: Scenario, steps: number) {
+function writeGraph(dir: string, s: Scenario, steps: number) {
   const training = buildTrainingGraph(s.network, { batchSize: s.batch, optimizer: optimizerSpec(), seed: 1, stepsPerRun: 1, keepGraph: true })
   const graph = training.graph!
   const { names } = torchLayers(s.network)

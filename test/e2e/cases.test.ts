@@ -40,6 +40,8 @@ describe('cases, end to end in Chromium against the real handler table', () => {
 
     const rows = page.getByTestId('case-table').locator('tbody tr')
     await page.locator('input[name="search"]').fill('miscarriage')
+    // The list refreshes from a live query after each keystroke: wait for the other case to leave it.
+    await rows.filter({ hasText: 'XR-2026-0107' }).waitFor({ state: 'detached' })
     await rows.filter({ hasText: 'CG-2026-0042' }).waitFor()
     assert.equal(await rows.count(), 1)
 

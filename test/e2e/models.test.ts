@@ -75,6 +75,7 @@ describe('Models screen, end to end in Chromium against the real handler table',
     await v1.locator('.badge').waitFor()
     await v2.getByRole('button', { name: 'Make active' }).click()
     await v2.locator('.badge').waitFor()
+    await v1.locator('.badge').waitFor({ state: 'detached' })
     assert.equal(await v1.locator('.badge').count(), 0)
     await app.screenshot('models')
 

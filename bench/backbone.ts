@@ -1,20 +1,27 @@
 /**
- * `npm run bench -- backbone [--json] [--dataset <nih-dir>] [--seconds S] [--threads N] [--torch-mode M]`
+ * `npm run bench -- backbone [--json] [--dataset <nih-dir>] [--windows W] [--window S] [--gap S] [--threads N] [--torch-mode M]`
  *
  * MobileNetV2 feature extraction (both feature vectors: block 10 and the final 1280-d pooling) on real NIH
  * chest X-rays, Lightbox (onnxruntime-node, the converted model) against the same architecture with the same
  * folded weights in Debian's PyTorch (CPU, oneDNN/OpenBLAS, the same thread count). The peer gets the
  * converter's own program (bench/peers/backbone.py builds torch modules from it), and its outputs are checked
- * against ours before anything is timed. Torch runs in its fastest standard configuration unless --torch-mode
- * says otherwise: eager NCHW, channels_last and TorchScript (trace + freeze + optimize_for_inference), each
- * with OpenMP's default wait policy and with OMP_WAIT_POLICY=PASSIVE (our side's threads sleep rather than
- * spin, see main/ml/runtime/runtime.ts), are all measured and the best is the figure compared.
+ * against ours before anything is timed.
+ *
+ * PyTorch runs in its fastest standard configuration unless --torch-mode says otherwise: eager NCHW,
+ * channels_last and TorchScript (trace + freeze + optimize_for_inference), each with OpenMP's default wait
+ * policy and with OMP_WAIT_POLICY=PASSIVE (our side's threads sleep rather than spin, see
+ * main/ml/runtime/runtime.ts). Calibration (the better of two windows per configuration and batch size)
+ * picks the fastest configuration for each batch size. Then timing windows of the two sides alternate (who
+ * goes first swaps each round), and each side reports its median window, so the load of a shared machine
+ * hits both alike and neither side gets a best-of-N the other does not. Every window starts after a pause
+ * of --gap seconds, so that neither side is timed while the other's idle threads still spin.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { repoRoot, sourceResourcesDir } from '../main/app/paths'
 import { readManifest, sharedDatasetsDir } from '../main/datasets/manifest'
@@ -41,9 +48,18 @@ interface Result {
   batch1: Pair
   batch32: Pair
   threads: number
-  torch: { version: string; mode: string; modes: Record<string, { batch1: number; batch32: number }> }
-  /** Both of our runs (before and after the peer), images/s. */
-  ours_runs: { batch1: number[]; batch32: number[] }
+  torch: {
+    version: string
+    /** The configuration timed at each batch size: the fastest in calibration. */
+    batch1_config: string
+    batch32_config: string
+    /** Calibration: each configuration's better of two windows, images/s. */
+    calibration: Record<string, { batch1: number; batch32: number }>
+  }
+  /** Every alternating window, images/s, in order. */
+  windows: { batch1: { ours: number[]; torch: number[] }; batch32: { ours: number[]; torch: number[] } }
+  window_seconds: number
+  gap_seconds: number
   max_abs_diff_vs_torch: number
   images: string
   load_before: number[]
@@ -82,24 +98,64 @@ async function writeProgram(program: Program, dir: string): Promise<void> {
   await writeFile(path.join(dir, 'program.json'), JSON.stringify({ input: program.input, ops, outputs: program.outputs, fetch: fetches }))
 }
 
-/** Median images/s over rounds of about 0.5 s, after a warm-up; the same method as the peer. */
-async function imagesPerSecond(session: ModelSession, input: TensorData, seconds: number): Promise<number> {
-  const n = input.dims[0]
-  for (let i = 0; i < 3; i++) await session.run({ image: input }, fetches)
-  const rates: number[] = []
-  const deadline = performance.now() + seconds * 1000
-  while (performance.now() < deadline || rates.length < 3) {
-    const start = performance.now()
-    let done = 0
-    do {
-      await session.run({ image: input }, fetches)
-      done += n
-    } while (performance.now() - start < 500)
-    rates.push(done / ((performance.now() - start) / 1000))
-  }
-  rates.sort((a, b) => a - b)
-  return rates[Math.floor(rates.length / 2)]
+/** Images/s over one timed window of about `seconds` (at least one run); the peer's window does the same. */
+async function window(session: ModelSession, input: TensorData, seconds: number): Promise<number> {
+  const start = performance.now()
+  let done = 0
+  do {
+    await session.run({ image: input }, fetches)
+    done += input.dims[0]
+  } while (performance.now() - start < seconds * 1000)
+  return done / ((performance.now() - start) / 1000)
 }
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((x, y) => x - y)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+interface TorchConfig {
+  mode: (typeof torchModes)[number]
+  wait: (typeof waitPolicies)[number]
+  name: string
+}
+
+/** One PyTorch configuration as a long-lived process: features first, then timing windows on request. */
+async function startPeer(dir: string, config: TorchConfig, batch: number, threads: number) {
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) }
+  if (config.wait === 'passive') env['OMP_WAIT_POLICY'] = 'PASSIVE'
+  else delete env['OMP_WAIT_POLICY']
+  const outFile = path.join(dir, `torch-${config.name}.bin`)
+  const args = [path.join(repoRoot, 'bench', 'peers', 'backbone.py'), dir, path.join(dir, 'input.bin'), String(batch), String(threads), config.mode, outFile]
+  const child = spawn(python, args, { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  // A peer that died is reported by next() with its stderr; writing to it must not crash the bench first.
+  child.stdin.on('error', () => {})
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const next = async (): Promise<unknown> => {
+    const r = await lines.next()
+    if (r.done) throw new Error(`the PyTorch peer (${config.name}) stopped: ${stderr.trim().split('\n').slice(-3).join(' ')}`)
+    return JSON.parse(r.value)
+  }
+  const info = (await next()) as { torch: string; threads: number }
+  if (info.threads !== threads) throw new Error(`the PyTorch peer ran ${info.threads} threads, not ${threads}`)
+  const bytes = readFileSync(outFile)
+  return {
+    config,
+    version: info.torch,
+    features: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    async window(n: number, seconds: number): Promise<number> {
+      child.stdin.write(`${n} ${seconds}\n`)
+      return ((await next()) as { images_per_s: number }).images_per_s
+    },
+    stop(): void {
+      child.stdin.end()
+      child.kill()
+    }
+  }
+}
+type Peer = Awaited<ReturnType<typeof startPeer>>
 
 function round(v: number): number {
   return Math.round(v * 10) / 10
@@ -112,14 +168,20 @@ export default defineBenchmark<Result>({
       args,
       options: {
         dataset: { type: 'string', default: path.join(sharedDatasetsDir(repoRoot), 'xray', 'nih') },
-        seconds: { type: 'string', default: '5' },
+        windows: { type: 'string', default: '9' },
+        window: { type: 'string', default: '1' },
+        gap: { type: 'string', default: '0.3' },
         threads: { type: 'string', default: '2' },
         'torch-mode': { type: 'string', default: 'best' }
       }
     })
-    const seconds = Number(values.seconds)
+    const windows = Number(values.windows)
+    const seconds = Number(values.window)
+    const gap = Number(values.gap)
     const threads = Number(values.threads)
+    if (!(windows >= 1 && seconds > 0 && gap >= 0 && threads >= 1)) throw new Error('--windows, --window and --threads must be positive numbers, --gap at least 0')
     const modes = values['torch-mode'] === 'best' ? [...torchModes] : [values['torch-mode'] as (typeof torchModes)[number]]
+    if (!modes.every((m) => torchModes.includes(m))) throw new Error(`--torch-mode must be best or one of ${torchModes.join(', ')}`)
     const loadBefore = os.loadavg()
     ensureTorch(log)
 
@@ -129,67 +191,107 @@ export default defineBenchmark<Result>({
     if (files.length < 32) throw new Error(`${values.dataset} lists ${files.length} images; the benchmark needs 32.`)
     const batch = imagesToTensor(await Promise.all(files.map((f) => readGreyImage(f))), manifest.inputs[0])
     const one: TensorData = { ...batch, data: batch.data.slice(0, batch.data.length / 32), dims: [1, ...batch.dims.slice(1)] }
+    const inputs = { batch1: one, batch32: batch }
 
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lightbox-bench-backbone-'))
+    const runtime = new ModelRuntime({ settings: async () => ({ preferredDevice: 'cpu', inferenceThreads: threads }) })
+    const peers: Peer[] = []
     try {
       const { program } = await mobilenetProgram()
       await writeProgram(program, dir)
       await writeFile(path.join(dir, 'input.bin'), Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength))
 
-      const runtime = new ModelRuntime({ settings: async () => ({ preferredDevice: 'cpu', inferenceThreads: threads }) })
       const session = await runtime.session({ path: modelFile })
       const ours = await session.run({ image: batch }, fetches)
-      log(`ours: measuring batch 1 and batch 32 (${threads} threads)…`)
-      let ours1 = await imagesPerSecond(session, one, seconds)
-      let ours32 = await imagesPerSecond(session, batch, seconds)
-      log(`ours: ${ours1.toFixed(1)} images/s at batch 1, ${ours32.toFixed(1)} at batch 32`)
+      // Warm-up, as the peer does before its first window.
+      for (const input of Object.values(inputs)) for (let i = 0; i < 3; i++) await session.run({ image: input }, fetches)
 
-      const measured: Record<string, { batch1: number; batch32: number }> = {}
-      let torchVersion = ''
+      // Every window starts after a short pause, so that no one is timed while another's idle threads still
+      // spin (OpenMP and OpenBLAS keep theirs busy for a while after each call).
+      const settle = () => new Promise((resolve) => setTimeout(resolve, gap * 1000))
+
+      // Calibration: every PyTorch configuration, checked for the same outputs, then two rounds of one window
+      // per configuration and batch size; each configuration counts its better window, so that one unlucky
+      // window does not leave PyTorch with a slower configuration than it has.
+      const calibration: Record<string, { batch1: number; batch32: number }> = {}
       let maxDiff = 0
-      const configs = modes.flatMap((mode) => waitPolicies.map((wait) => ({ mode, wait, name: wait === 'default' ? mode : `${mode}+${wait}` })))
-      for (const { mode, wait, name } of configs) {
-        log(`torch (${name}): measuring…`)
-        const outFile = path.join(dir, `torch-${name}.bin`)
-        const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) }
-        if (wait === 'passive') env['OMP_WAIT_POLICY'] = 'PASSIVE'
-        else delete env['OMP_WAIT_POLICY']
-        const r = spawnSync(python, [path.join(repoRoot, 'bench', 'peers', 'backbone.py'), dir, path.join(dir, 'input.bin'), '32', String(threads), String(seconds), mode, outFile], { env, encoding: 'utf8' })
-        if (r.status !== 0) throw new Error(`the PyTorch peer failed (${name}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`)
-        const peer = JSON.parse(r.stdout.trim().split('\n').pop()!) as { batch1_images_per_s: number; batch_images_per_s: number; torch: string; threads: number }
-        if (peer.threads !== threads) throw new Error(`the PyTorch peer ran ${peer.threads} threads, not ${threads}`)
-        torchVersion = peer.torch
+      const configs: TorchConfig[] = modes.flatMap((mode) => waitPolicies.map((wait) => ({ mode, wait, name: wait === 'default' ? mode : `${mode}+${wait}` })))
+      for (const config of configs) {
+        log(`torch (${config.name}): starting…`)
+        const peer = await startPeer(dir, config, 32, threads)
+        peers.push(peer)
         // Same architecture and weights: the outputs must agree before the timings mean anything.
-        const bytes = readFileSync(outFile)
-        const theirs = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
         let offset = 0
         for (const name of fetches) {
           const mine = ours[name].data as Float32Array
-          for (let i = 0; i < mine.length; i++) maxDiff = Math.max(maxDiff, Math.abs(mine[i] - theirs[offset + i]))
+          for (let i = 0; i < mine.length; i++) maxDiff = Math.max(maxDiff, Math.abs(mine[i] - peer.features[offset + i]))
           offset += mine.length
         }
         if (!(maxDiff < 1e-3)) throw new Error(`PyTorch's features differ from ours by up to ${maxDiff}: not the same network`)
-        measured[name] = { batch1: peer.batch1_images_per_s, batch32: peer.batch_images_per_s }
-        log(`torch (${name}): ${peer.batch1_images_per_s.toFixed(1)} images/s at batch 1, ${peer.batch_images_per_s.toFixed(1)} at batch 32`)
+        calibration[config.name] = { batch1: 0, batch32: 0 }
       }
-      // Ours again after the peer, so that a change in the machine's load cuts both ways; the better run counts.
-      log('ours: measuring again…')
-      const again1 = await imagesPerSecond(session, one, seconds)
-      const again32 = await imagesPerSecond(session, batch, seconds)
-      log(`ours: ${again1.toFixed(1)} images/s at batch 1, ${again32.toFixed(1)} at batch 32`)
-      await runtime.releaseAll()
-      const oursRuns = { batch1: [round(ours1), round(again1)], batch32: [round(ours32), round(again32)] }
-      ours1 = Math.max(ours1, again1)
-      ours32 = Math.max(ours32, again32)
-      const best1 = Math.max(...Object.values(measured).map((m) => m.batch1))
-      const best32 = Math.max(...Object.values(measured).map((m) => m.batch32))
-      const bestMode = Object.entries(measured).sort((a, b) => b[1].batch32 + b[1].batch1 - (a[1].batch32 + a[1].batch1))[0][0]
+      for (let pass = 0; pass < 2; pass++) {
+        for (const peer of peers) {
+          const c = calibration[peer.config.name]
+          await settle()
+          c.batch1 = Math.max(c.batch1, await peer.window(1, seconds))
+          await settle()
+          c.batch32 = Math.max(c.batch32, await peer.window(32, seconds))
+          if (pass === 1) log(`torch (${peer.config.name}): ${c.batch1.toFixed(1)} images/s at batch 1, ${c.batch32.toFixed(1)} at batch 32 (better of two windows)`)
+        }
+      }
+      const fastest = (key: 'batch1' | 'batch32'): Peer => peers.reduce((x, y) => (calibration[y.config.name][key] > calibration[x.config.name][key] ? y : x))
+      const best = { batch1: fastest('batch1'), batch32: fastest('batch32') }
+      // Only the chosen processes stay, so idle ones hold no memory.
+      for (const p of peers) if (p !== best.batch1 && p !== best.batch32) p.stop()
+      for (const c of Object.values(calibration)) {
+        c.batch1 = round(c.batch1)
+        c.batch32 = round(c.batch32)
+      }
+      const peer1 = best.batch1
+      const peer32 = best.batch32
+
+      // Alternating windows; whoever went first goes second in the next round.
+      const series = { batch1: { ours: [] as number[], torch: [] as number[] }, batch32: { ours: [] as number[], torch: [] as number[] } }
+      for (let w = 0; w < windows; w++) {
+        for (const key of ['batch1', 'batch32'] as const) {
+          const peer = key === 'batch1' ? peer1 : peer32
+          const n = inputs[key].dims[0]
+          const timeOurs = async () => {
+            await settle()
+            series[key].ours.push(await window(session, inputs[key], seconds))
+          }
+          const timeTorch = async () => {
+            await settle()
+            series[key].torch.push(await peer.window(n, seconds))
+          }
+          if (w % 2 === 0) {
+            await timeOurs()
+            await timeTorch()
+          } else {
+            await timeTorch()
+            await timeOurs()
+          }
+        }
+        log(`window ${w + 1}/${windows}: batch 1 ours ${series.batch1.ours.at(-1)!.toFixed(1)} torch ${series.batch1.torch.at(-1)!.toFixed(1)}, batch 32 ours ${series.batch32.ours.at(-1)!.toFixed(1)} torch ${series.batch32.torch.at(-1)!.toFixed(1)} images/s (load ${os.loadavg()[0].toFixed(1)})`)
+      }
+      const pair = (key: keyof typeof series): Pair => {
+        const o = median(series[key].ours)
+        const t = median(series[key].torch)
+        return { ours_images_per_s: round(o), torch_images_per_s: round(t), ratio: Math.round((o / t) * 100) / 100 }
+      }
+      const rounded = (v: number[]) => v.map(round)
       return {
-        batch1: { ours_images_per_s: round(ours1), torch_images_per_s: round(best1), ratio: Math.round((ours1 / best1) * 100) / 100 },
-        batch32: { ours_images_per_s: round(ours32), torch_images_per_s: round(best32), ratio: Math.round((ours32 / best32) * 100) / 100 },
+        batch1: pair('batch1'),
+        batch32: pair('batch32'),
         threads,
-        torch: { version: torchVersion, mode: `best of ${configs.map((c) => c.name).join(', ')} (overall: ${bestMode})`, modes: measured },
-        ours_runs: oursRuns,
+        torch: { version: peer1.version, batch1_config: peer1.config.name, batch32_config: peer32.config.name, calibration },
+        windows: {
+          batch1: { ours: rounded(series.batch1.ours), torch: rounded(series.batch1.torch) },
+          batch32: { ours: rounded(series.batch32.ours), torch: rounded(series.batch32.torch) }
+        },
+        window_seconds: seconds,
+        gap_seconds: gap,
         max_abs_diff_vs_torch: maxDiff,
         images: `${files.length} images from ${values.dataset}`,
         load_before: loadBefore.map((l) => Math.round(l * 100) / 100),
@@ -197,15 +299,18 @@ export default defineBenchmark<Result>({
         onnxruntime: runtime.status().onnxruntimeVersion ?? ''
       }
     } finally {
+      for (const p of peers) p.stop()
+      await runtime.releaseAll()
       await rm(dir, { recursive: true, force: true })
     }
   },
   format(r) {
     return [
       `MobileNetV2 features, ${r.threads} threads, ${r.images}`,
-      `batch 1:  Lightbox ${r.batch1.ours_images_per_s} images/s, PyTorch ${r.batch1.torch_images_per_s} → ×${r.batch1.ratio}`,
-      `batch 32: Lightbox ${r.batch32.ours_images_per_s} images/s, PyTorch ${r.batch32.torch_images_per_s} → ×${r.batch32.ratio}`,
-      `PyTorch ${r.torch.version}: ${r.torch.mode}; per mode ${JSON.stringify(r.torch.modes)}`,
+      `medians of ${r.windows.batch1.ours.length} alternating windows of ${r.window_seconds} s each side, ${r.gap_seconds} s apart`,
+      `batch 1:  Lightbox ${r.batch1.ours_images_per_s} images/s, PyTorch ${r.batch1.torch_images_per_s} (${r.torch.batch1_config}) → ×${r.batch1.ratio}`,
+      `batch 32: Lightbox ${r.batch32.ours_images_per_s} images/s, PyTorch ${r.batch32.torch_images_per_s} (${r.torch.batch32_config}) → ×${r.batch32.ratio}`,
+      `PyTorch ${r.torch.version} calibration windows: ${JSON.stringify(r.torch.calibration)}`,
       `outputs agree within ${r.max_abs_diff_vs_torch.toExponential(2)}; load ${r.load_before.join(' ')} → ${r.load_after.join(' ')}`
     ].join('\n')
   }

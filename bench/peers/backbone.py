@@ -1,12 +1,14 @@
 """PyTorch peer for bench/backbone.ts: the same MobileNetV2 program (architecture and folded weights, exported
 by the converter as program.json + weights.bin) run by Debian's PyTorch on the CPU.
 
-Usage: python3 backbone.py <program-dir> <input.bin> <batch> <threads> <seconds> <mode> <out-features.bin>
+Usage: python3 backbone.py <program-dir> <input.bin> <batch> <threads> <mode> <out-features.bin>
 mode: eager (NCHW), channels_last, or jit (torch.jit.trace + freeze + optimize_for_inference).
-Prints one JSON object: images per second at batch 1 and at <batch>, and what was measured.
+Writes the features of the whole batch to <out-features.bin>, warms up, and prints one JSON line saying what
+runs. Then it serves timing windows: for every line "<batch> <seconds>" read from stdin (batch 1 or <batch>)
+it runs that batch for about that long and prints one JSON line {"images_per_s": ...}. The bench alternates
+these windows with its own, so both sides see the same machine load.
 """
 import json
-import statistics
 import sys
 import time
 
@@ -57,27 +59,21 @@ class Program(torch.nn.Module):
         return tuple(values[o["tensor"]] for o in self.outputs)
 
 
-def images_per_second(fn, x, seconds):
-    """Median over timed rounds of about 0.5 s each, after a warm-up."""
-    for _ in range(3):
+def window(fn, x, seconds):
+    """Images per second over one timed window of about `seconds` (at least one run)."""
+    start = time.perf_counter()
+    n = 0
+    while True:
         fn(x)
-    rates = []
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline or len(rates) < 3:
-        start = time.perf_counter()
-        n = 0
-        while True:
-            fn(x)
-            n += x.shape[0]
-            if time.perf_counter() - start > 0.5:
-                break
-        rates.append(n / (time.perf_counter() - start))
-    return statistics.median(rates)
+        n += x.shape[0]
+        if time.perf_counter() - start >= seconds:
+            break
+    return n / (time.perf_counter() - start)
 
 
 def main():
-    program_dir, input_file, batch, threads, seconds, mode, out_file = sys.argv[1:8]
-    batch, threads, seconds = int(batch), int(threads), float(seconds)
+    program_dir, input_file, batch, threads, mode, out_file = sys.argv[1:7]
+    batch, threads = int(batch), int(threads)
     torch.set_num_threads(threads)
     spec = json.load(open(f"{program_dir}/program.json"))
     blob = open(f"{program_dir}/weights.bin", "rb").read()
@@ -106,17 +102,21 @@ def main():
         with open(out_file, "wb") as f:
             for t in features:
                 f.write(t.contiguous().float().numpy().astype("<f4").tobytes())
-        one = images_per_second(fetch, x[:1].contiguous(memory_format=torch.channels_last) if mode == "channels_last" else x[:1].contiguous(), seconds)
-        many = images_per_second(fetch, x, seconds)
-    print(json.dumps({
-        "batch1_images_per_s": one,
-        "batch_images_per_s": many,
-        "batch": batch,
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "mkldnn": torch.backends.mkldnn.is_available(),
-        "mode": mode,
-    }))
+        inputs = {batch: x, 1: x[:1].contiguous(memory_format=torch.channels_last) if mode == "channels_last" else x[:1].contiguous()}
+        # Warm-up: TorchScript's profiling executor optimises during the first calls at each shape.
+        for b in inputs.values():
+            for _ in range(3):
+                fetch(b)
+        print(json.dumps({
+            "batch": batch,
+            "threads": torch.get_num_threads(),
+            "torch": torch.__version__,
+            "mkldnn": torch.backends.mkldnn.is_available(),
+            "mode": mode,
+        }), flush=True)
+        for line in sys.stdin:
+            b, seconds = line.split()
+            print(json.dumps({"images_per_s": window(fetch, inputs[int(b)], float(seconds))}), flush=True)
 
 
 if __name__ == "__main__":

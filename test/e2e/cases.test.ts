@@ -88,3 +88,32 @@ describe('cases, end to end in Chromium against the real handler table', () => {
     assert.equal(JSON.parse(before).siteName, 'North Lab')
   })
 })
+
+describe('settings, end to end, when main answers slowly', () => {
+  let app: E2EApp
+
+  before(async () => {
+    app = await startApp({ delays: { 'settings.get': 1500 } })
+  })
+  after(async () => {
+    await app?.close()
+  })
+
+  it('keeps the fields disabled until the stored settings arrive, so what is typed is what is saved', async () => {
+    const { page, ctx } = app
+    await signInAsNewReviewer(page, 'Ines Okafor', 'IO', 'technologist')
+    await page.getByRole('button', { name: 'Settings' }).click()
+    const form = page.getByRole('form', { name: 'Settings' })
+    const siteName = form.locator('input[name="siteName"]')
+    assert.equal(await siteName.isDisabled(), true, 'no typing before the stored values are shown')
+    // fill waits until the field is enabled, as a person would.
+    await siteName.fill('South Lab')
+    await form.locator('input[name="inferenceThreads"]').fill('1')
+    await form.getByRole('button', { name: 'Save settings' }).click()
+    await page.getByText('Settings saved.').waitFor()
+    const stored = JSON.parse(await readFile(path.join(ctx.dataDir, 'settings.json'), 'utf8')) as { siteName: string; inferenceThreads: number }
+    assert.equal(stored.siteName, 'South Lab')
+    assert.equal(stored.inferenceThreads, 1)
+    assert.equal(await siteName.inputValue(), 'South Lab')
+  })
+})

@@ -156,6 +156,8 @@ export interface E2EApp {
 
 export interface StartOptions {
   viewport?: { width: number; height: number }
+  /** Milliseconds main waits before answering these channels: a slow disk or a busy machine, on purpose. */
+  delays?: Partial<Record<string, number>>
 }
 
 export async function startApp(options: StartOptions = {}): Promise<E2EApp> {
@@ -176,6 +178,8 @@ export async function startApp(options: StartOptions = {}): Promise<E2EApp> {
   await context.exposeBinding('__labInvoke', async (_source, channel: unknown, args: unknown) => {
     const decoded = decodeFromPage(args)
     calls.push({ channel, args: decoded })
+    const delay = typeof channel === 'string' ? options.delays?.[channel] : undefined
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay))
     return encodeForPage(await dispatch(channel, decoded))
   })
   await context.addInitScript({ content: bridgeScript })

@@ -89,6 +89,10 @@ export interface ModelSummary {
   version: string
   /** The task whose pipeline runs it; one model per task is active. */
   task: string
+  /** The kind of input within the task it is for (e.g. 'gband'), or null where the task has no kinds. */
+  variant: string | null
+  /** What one active model is chosen for: the task, or task/variant. */
+  slot: string
   description: string
   /** `name@version` of the model it was trained from, if any. */
   parent: string | null
@@ -362,7 +366,7 @@ export const contract = {
       .strict()
   ),
   'models.promote': channel<ModelSummary[]>()('make the model active', z.object({ id: z.string().min(3) }).strict()),
-  'models.rollback': channel<ModelSummary[]>()('roll back to the previous model', z.object({ task: z.string().min(1) }).strict()),
+  'models.rollback': channel<ModelSummary[]>()('roll back to the previous model', z.object({ slot: z.string().min(1) }).strict()),
   'models.delete': channel<ModelSummary[]>()(
     'delete the model',
     z.object({ id: z.string().min(3), replacement: z.string().min(3).optional() }).strict()

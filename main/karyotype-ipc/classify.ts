@@ -1,13 +1,15 @@
 /**
- * Classification of a cell's objects for the workspace: the engine's trained classifier for the cell's
- * stain (main/karyotype/pipeline.ts) when its model is installed, else the length-and-centromere rule;
- * the result names which one made the calls.
+ * Classification of a cell's objects for the workspace: the registry's active chromosome classifier for
+ * the cell's stain (the shipped one unless the lab promoted its own; main/karyotype/pipeline.ts runs it),
+ * else, when none is installed, the length-and-centromere rule; the result names which one made the calls.
  */
 import type { AppContext } from '../app/context'
 import { LabError } from '../errors'
 import type { GreyRaster } from '../imaging/raster'
+import { stainVariant } from '../karyotype/classifier/model-files'
 import { classifySegmentation } from '../karyotype/pipeline'
 import type { Segmentation } from '../karyotype/types'
+import { registryFor } from '../ml/registry'
 import { runtimeFor } from '../ml/runtime'
 import type { ChromosomeCall, ClassifierInfo } from '../../preload/karyotype'
 import { classifyBySize, sizeRuleInfo } from './size-rule'
@@ -21,11 +23,13 @@ export type CellClassifier = (image: GreyRaster<Uint8Array>, seg: Segmentation) 
 
 export const ruleClassifier: CellClassifier = async (image, seg) => ({ calls: await classifyBySize(image, seg), classifier: sizeRuleInfo })
 
-/** The trained model for the stain, on the app's runtime; the rule when no model is installed for it. */
+/** The active model for the stain, on the app's runtime; the rule when no model is installed for it. */
 export function engineClassifier(ctx: AppContext): CellClassifier {
   return async (image, seg) => {
     try {
-      const r = await classifySegmentation(image, seg, { resourcesDir: ctx.resourcesDir, runtime: runtimeFor(ctx) })
+      const active = await registryFor(ctx).active('chromosome-classification', stainVariant[seg.stain])
+      if (!active) throw new LabError('not_found', `No ${seg.stain}-banded chromosome classifier is installed.`)
+      const r = await classifySegmentation(image, seg, { models: { [seg.stain]: active.dir }, runtime: runtimeFor(ctx) })
       return {
         calls: r.calls.map((c) => ({ id: c.id, logProbs: c.logProbs, best: c.best, pUp: c.pUp })),
         classifier: r.classifier

@@ -18,11 +18,11 @@ async function readArg(file: string | undefined, what: string): Promise<Uint8Arr
 export const modelsCommand = defineCommand<Result>({
   name: 'models',
   summary: 'List, check, import, promote, roll back or delete models',
-  usage: '[list | check <model.onnx> <manifest.json> | import <model.onnx> <manifest.json> | promote <name@version> | rollback <task> | delete <name@version> [--replacement <name@version>]]',
+  usage: '[list | check <model.onnx> <manifest.json> | import <model.onnx> <manifest.json> | promote <name@version> | rollback <task[/variant]> | delete <name@version> [--replacement <name@version>]]',
   options: { replacement: { type: 'string' } },
   async run({ positionals, options }, ctx, io) {
     // Loaded on use, so that other commands start quickly.
-    const [{ registryFor }, { manifestSchema }] = await Promise.all([import('../../ml/registry'), import('../../ml/registry/manifest')])
+    const [{ registryFor }, { slotOf }] = await Promise.all([import('../../ml/registry'), import('../../ml/registry/manifest')])
     const registry = registryFor(ctx)
     const [action = 'list', ...rest] = positionals
     const request = async () => {
@@ -45,13 +45,13 @@ export const modelsCommand = defineCommand<Result>({
       }
       case 'promote': {
         const m = await registry.promote(rest[0] ?? '')
-        return { models: await registry.list(), done: `${m.id} is now the active ${m.manifest.task} model` }
+        return { models: await registry.list(), done: `${m.id} is now the active ${slotOf(m.manifest)} model` }
       }
       case 'rollback': {
-        const task = manifestSchema.shape.task.options.find((t) => t === rest[0])
-        if (!task) throw new LabError('invalid_argument', `Give a task: ${manifestSchema.shape.task.options.join(', ')}.`)
-        const m = await registry.rollback(task)
-        return { models: await registry.list(), done: `rolled back: ${m.id} is the active ${task} model again` }
+        const slot = rest[0]
+        if (!slot) throw new LabError('invalid_argument', 'Give the task to roll back (task/variant where it has variants, e.g. chromosome-classification/gband).')
+        const m = await registry.rollback(slot)
+        return { models: await registry.list(), done: `rolled back: ${m.id} is the active ${slot} model again` }
       }
       case 'delete': {
         const replacement = typeof options['replacement'] === 'string' ? options['replacement'] : undefined
@@ -65,8 +65,8 @@ export const modelsCommand = defineCommand<Result>({
   format(r) {
     const rows = r.models.map(
       (m) =>
-        `${m.active ? '*' : ' '} ${m.id.padEnd(32)} ${m.task.padEnd(26)} ${m.source.padEnd(8)} ${m.available ? `${(m.sizeBytes / 1e6).toFixed(1)} MB` : m.problem}`
+        `${m.active ? '*' : ' '} ${m.id.padEnd(32)} ${m.slot.padEnd(32)} ${m.source.padEnd(8)} ${m.available ? (m.sizeBytes >= 1e6 ? `${(m.sizeBytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(m.sizeBytes / 1e3))} kB`) : m.problem}`
     )
-    return [...(r.done ? [r.done, ''] : []), '  model                            task                       source', ...rows, '', '* active for its task'].join('\n')
+    return [...(r.done ? [r.done, ''] : []), '  model                            task (/variant)                  source', ...rows, '', '* active for its task (and variant)'].join('\n')
   }
 })

@@ -67,6 +67,9 @@ export interface ManifestFacts {
   notes: string
 }
 
+/** The registry variant of a stain's classifier: one G-band and one Q-band model are active side by side. */
+export const stainVariant: Record<Stain, string> = { G: 'gband', Q: 'qband' }
+
 export function classifierManifest(f: ManifestFacts): ModelManifest {
   const stainWords = f.stain === 'G' ? 'G-banded' : 'Q-banded'
   const input: ModelManifestInput = {
@@ -75,6 +78,7 @@ export function classifierManifest(f: ManifestFacts): ModelManifest {
     version: f.version,
     parent: f.parent,
     task: 'chromosome-classification',
+    variant: stainVariant[f.stain],
     description:
       `${stainWords} chromosome type (1–22, X, Y) and polarity (p-arm down) from a global view, two zoomed local views ` +
       '(upper and lower part) and cell-relative size and centromere features; dispatched per cell by karyotype/dispatch.',
@@ -136,6 +140,7 @@ function settingsOf(m: ModelManifest, file: string): ClassifierSettings {
   if (m.task !== 'chromosome-classification') bad(`its task is ${m.task}`)
   const stain = hp['stain']
   if (stain !== 'G' && stain !== 'Q') bad('training.hyperparameters.stain must be "G" or "Q"')
+  if (m.variant !== stainVariant[stain as Stain]) bad(`its variant "${m.variant}" is not "${stainVariant[stain as Stain]}", the variant of ${stain}-banded models`)
   if (hp['features'] !== featureNames.join(',')) bad(`its features (${String(hp['features'])}) are not ${featureNames.join(',')}`)
   let views: ViewConfig
   let architecture: ClassifierArchitecture

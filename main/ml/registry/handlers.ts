@@ -1,8 +1,6 @@
 /** IPC handlers for the runtime's devices and the model registry (channels `inference.*`, `models.*`). */
 import type { AppContext } from '../../app/context'
-import { LabError } from '../../errors'
 import type { Handlers } from '../../ipc/handlers'
-import { manifestSchema } from './manifest'
 import { runtimeFor } from '../runtime'
 import { registryFor } from '.'
 
@@ -21,11 +19,8 @@ export function modelHandlers(ctx: AppContext): Pick<Handlers, ModelChannels> {
       await registry.promote(id)
       return registry.list()
     },
-    'models.rollback': async ({ task }) => {
-      const tasks = manifestSchema.shape.task.options
-      const known = tasks.find((t) => t === task)
-      if (!known) throw new LabError('invalid_argument', `There is no model task "${task}" (tasks: ${tasks.join(', ')}).`)
-      await registry.rollback(known)
+    'models.rollback': async ({ slot }) => {
+      await registry.rollback(slot)
       return registry.list()
     },
     'models.delete': async ({ id, replacement }) => {

@@ -43,6 +43,28 @@ export const outputSpecSchema = tensorSpecSchema.extend({
 })
 export type OutputSpec = z.infer<typeof outputSpecSchema>
 
+export const modelTasks = ['backbone', 'chromosome-classification', 'xray-findings', 'xray-covid', 'autoencoder', 'classification', 'other'] as const
+export type ModelTask = (typeof modelTasks)[number]
+
+/** Tasks whose pipeline picks a model per kind of input; the others have one active model. */
+export const taskVariants: Partial<Record<ModelTask, readonly string[]>> = {
+  // The cell's stain picks the classifier (main/karyotype-ipc/classify.ts).
+  'chromosome-classification': ['gband', 'qband']
+}
+
+/** What is wrong with a manifest's variant for its task, or null. */
+export function variantProblem(m: { task: ModelTask; variant?: string }): string | null {
+  const allowed = taskVariants[m.task]
+  if (!allowed) return m.variant === undefined ? null : `variant: a ${m.task} model has no variant (it says "${m.variant}")`
+  if (m.variant === undefined) return `variant: a ${m.task} model must say which it is (${allowed.join(' or ')})`
+  return allowed.includes(m.variant) ? null : `variant: "${m.variant}" is not one of ${allowed.join(', ')}`
+}
+
+/** The registry's activation slot: the task, or task/variant where the task has variants. */
+export function slotOf(m: { task: ModelTask; variant?: string }): string {
+  return m.variant === undefined ? m.task : `${m.task}/${m.variant}`
+}
+
 export const manifestSchema = z.object({
   schemaVersion: z.literal(manifestSchemaVersion),
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, . _ -'),
@@ -50,15 +72,12 @@ export const manifestSchema = z.object({
   version: z.string().min(1),
   /** `name@version` of the model this one was trained from or on top of. */
   parent: z.string().nullable(),
-  task: z.enum([
-    'backbone',
-    'chromosome-classification',
-    'xray-findings',
-    'xray-covid',
-    'autoencoder',
-    'classification',
-    'other'
-  ]),
+  task: z.enum(modelTasks),
+  /**
+   * Which kind of input within the task the model is for, where a task has kinds (taskVariants): one
+   * model per task and variant is active, e.g. a G-band and a Q-band chromosome classifier side by side.
+   */
+  variant: z.string().optional(),
   description: z.string().default(''),
   labels: z.array(z.string()).default([]),
   inputs: z.array(inputSpecSchema).min(1),

@@ -2,9 +2,10 @@
  * The model registry: every model the app can run, as files described by manifests.
  *   shipped  <resourcesDir>/models/<name>/{model.onnx, manifest.json}        read-only, built with the app
  *   user     <dataDir>/models/<name>/<version>/{model.onnx, manifest.json}   imported or trained here
- *   state    <dataDir>/models/registry.json   { active: {task: id}, history: {task: [ids]} }
- * One model per task is active (the one the task's pipeline runs); a task without a promoted model uses
- * its shipped model. Promote makes a model active and remembers the one before; roll back returns to it.
+ *   state    <dataDir>/models/registry.json   { active: {slot: id}, history: {slot: [ids]} }
+ * One model per slot is active (the one the task's pipeline runs): the slot is the task, or task/variant
+ * where a task has variants (a G-band and a Q-band chromosome classifier); a slot without a promoted model
+ * uses its shipped model. Promote makes a model active and remembers the one before; roll back returns to it.
  * The active model is never deleted without naming a replacement. Writes go through temporary files and
  * renames, so a crash never leaves a half-imported model or a half-written state file.
  */
@@ -17,7 +18,7 @@ import { LabError } from '../../errors'
 import { describeIssues } from '../../ipc/dispatch'
 import type { ModelRuntime, ModelSession } from '../runtime'
 import { assertGraphMatches, graphProblems } from './check-graph'
-import { manifestSchema, type ModelManifest } from './manifest'
+import { manifestSchema, slotOf, variantProblem, type ModelManifest } from './manifest'
 import { inspectOnnx } from './onnx-inspect'
 
 export type ModelTask = ModelManifest['task']
@@ -51,6 +52,8 @@ export function parseManifest(text: string, file: string): ModelManifest {
   }
   const parsed = manifestSchema.safeParse(json)
   if (!parsed.success) throw new LabError('bad_input', `${file} is not a valid model manifest: ${describeIssues(parsed.error.issues)}.`, { file })
+  const variant = variantProblem(parsed.data)
+  if (variant) throw new LabError('bad_input', `${file} is not a valid model manifest: ${variant}.`, { file })
   return parsed.data
 }
 
@@ -167,19 +170,19 @@ export class ModelRegistry {
     return model
   }
 
-  /** Active model id per task: promoted, else the task's (first) shipped model. */
+  /** Active model id per slot: promoted, else the slot's (first) shipped model. */
   async activeIds(): Promise<Record<string, string>> {
     const [state, models] = await Promise.all([this.readState(), this.models()])
     const ids = new Set(models.map((m) => m.id))
     const active: Record<string, string> = {}
-    for (const m of models) if (m.source === 'shipped' && !active[m.manifest.task]) active[m.manifest.task] = m.id
-    for (const [task, id] of Object.entries(state.active)) if (ids.has(id)) active[task] = id
+    for (const m of models) if (m.source === 'shipped') active[slotOf(m.manifest)] ??= m.id
+    for (const [slot, id] of Object.entries(state.active)) if (ids.has(id)) active[slot] = id
     return active
   }
 
-  /** The model a task's pipeline runs, or null when the task has none. */
-  async active(task: ModelTask): Promise<RegisteredModel | null> {
-    const id = (await this.activeIds())[task]
+  /** The model a task's pipeline runs (for the variant, where the task has variants), or null when there is none. */
+  async active(task: ModelTask, variant?: string): Promise<RegisteredModel | null> {
+    const id = (await this.activeIds())[slotOf({ task, variant })]
     return id ? this.get(id) : null
   }
 
@@ -199,11 +202,13 @@ export class ModelRegistry {
           name: m.manifest.name,
           version: m.manifest.version,
           task: m.manifest.task,
+          variant: m.manifest.variant ?? null,
+          slot: slotOf(m.manifest),
           description: m.manifest.description,
           parent: m.manifest.parent,
           labels: m.manifest.labels,
           source: m.source,
-          active: active[m.manifest.task] === m.id,
+          active: active[slotOf(m.manifest)] === m.id,
           available: problem === null,
           problem,
           created: m.manifest.created,
@@ -274,59 +279,64 @@ export class ModelRegistry {
     })
   }
 
-  /** Makes a model the active one for its task; the one before is remembered for roll back. */
+  /** Makes a model the active one for its slot; the one before is remembered for roll back. */
   promote(id: string): Promise<RegisteredModel> {
     return this.exclusive(async () => {
       const model = await this.get(id)
       await this.assertUsable(model)
       const state = await this.readState()
-      const task = model.manifest.task
-      const current = (await this.activeIds())[task]
+      const slot = slotOf(model.manifest)
+      const current = (await this.activeIds())[slot]
       if (current === id) return model
-      if (current) state.history[task] = [...(state.history[task] ?? []), current]
-      state.active[task] = id
+      if (current) state.history[slot] = [...(state.history[slot] ?? []), current]
+      state.active[slot] = id
       await this.writeState(state)
       return model
     })
   }
 
-  /** Returns a task to the model that was active before the last promotion. */
-  rollback(task: ModelTask): Promise<RegisteredModel> {
+  /** Returns a slot (a task, or task/variant) to the model that was active before its last promotion. */
+  rollback(slot: string): Promise<RegisteredModel> {
     return this.exclusive(async () => {
       const state = await this.readState()
-      const ids = new Set((await this.models()).map((m) => m.id))
-      const history = (state.history[task] ?? []).filter((id) => ids.has(id))
+      const models = await this.models()
+      if (!models.some((m) => slotOf(m.manifest) === slot)) {
+        const slots = [...new Set(models.map((m) => slotOf(m.manifest)))]
+        throw new LabError('invalid_argument', `No model is for "${slot}" (there are: ${slots.join(', ')}).`, { slot })
+      }
+      const ids = new Set(models.map((m) => m.id))
+      const history = (state.history[slot] ?? []).filter((id) => ids.has(id))
       const previous = history.pop()
-      if (!previous) throw new LabError('conflict', `There is no earlier ${task} model to roll back to.`, { task })
-      state.history[task] = history
-      state.active[task] = previous
+      if (!previous) throw new LabError('conflict', `There is no earlier ${slot} model to roll back to.`, { slot })
+      state.history[slot] = history
+      state.active[slot] = previous
       await this.writeState(state)
       return this.get(previous)
     })
   }
 
   /**
-   * Deletes a user model. The active model of a task is deleted only with a replacement (same task),
+   * Deletes a user model. The active model of a slot is deleted only with a replacement (same slot),
    * which becomes active first.
    */
   delete(id: string, replacement?: string): Promise<void> {
     return this.exclusive(async () => {
       const model = await this.get(id)
       if (model.source === 'shipped') throw new LabError('unsupported', `${id} is shipped with Lightbox and cannot be deleted.`, { model: id })
-      const task = model.manifest.task
+      const slot = slotOf(model.manifest)
       const state = await this.readState()
-      const isActive = (await this.activeIds())[task] === id
+      const isActive = (await this.activeIds())[slot] === id
       if (isActive) {
         if (!replacement) {
-          throw new LabError('conflict', `${id} is the active ${task} model: choose a replacement to make active before deleting it.`, { model: id })
+          throw new LabError('conflict', `${id} is the active ${slot} model: choose a replacement to make active before deleting it.`, { model: id })
         }
         if (replacement === id) throw new LabError('invalid_argument', `${id} cannot replace itself.`)
         const next = await this.get(replacement)
-        if (next.manifest.task !== task) {
-          throw new LabError('invalid_argument', `${replacement} is a ${next.manifest.task} model; ${id} needs a ${task} replacement.`)
+        if (slotOf(next.manifest) !== slot) {
+          throw new LabError('invalid_argument', `${replacement} is a ${slotOf(next.manifest)} model; ${id} needs a ${slot} replacement.`)
         }
         await this.assertUsable(next)
-        state.active[task] = replacement
+        state.active[slot] = replacement
       } else if (replacement) {
         throw new LabError('invalid_argument', `${id} is not active, so it needs no replacement.`)
       }

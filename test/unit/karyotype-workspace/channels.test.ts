@@ -140,6 +140,36 @@ describe('karyotype channels (main, through the contract)', () => {
 })
 
 describe('the workspace classifier', () => {
+  it("runs the registry's active model for the stain: the shipped one, then the lab's own once promoted", async () => {
+    const { engineClassifier } = await import('../../../main/karyotype-ipc/classify')
+    const { metaphaseImage } = await import('../../../main/karyotype-ipc/image-cache')
+    const { segmentSpread } = await import('../../../main/karyotype')
+    const { registryFor } = await import('../../../main/ml/registry')
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lightbox-labmodel-'))
+    try {
+      const ctx = createAppContext({ dataDir, resourcesDir: sourceResourcesDir })
+      const { read } = await metaphaseImage(new Uint8Array(await readFile(path.join(spreads, name))), name)
+      const seg = await segmentSpread(read.image, {})
+      const classify = engineClassifier(ctx)
+      const shipped = await classify(read.image, seg)
+      assert.equal(shipped.classifier.kind, 'model')
+      assert.match(shipped.classifier.id, /^chromosome-gband@/)
+
+      // The lab's retrained G-band model (here the shipped file under a new version) is imported and promoted.
+      const dir = path.join(sourceResourcesDir, 'models', 'chromosome-gband')
+      const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>
+      const registry = registryFor(ctx)
+      await registry.import({ fileName: 'model.onnx', model: new Uint8Array(await readFile(path.join(dir, 'model.onnx'))), manifest: JSON.stringify({ ...manifest, version: 'lab-1', parent: shipped.classifier.id }) })
+      await registry.promote('chromosome-gband@lab-1')
+      const promoted = await classify(read.image, seg)
+      assert.equal(promoted.classifier.id, 'chromosome-gband@lab-1')
+      assert.deepEqual(promoted.calls.map((c) => c.best), shipped.calls.map((c) => c.best), 'the same weights call the same types')
+      assert.equal((await registry.active('chromosome-classification', 'qband'))?.manifest.name, 'chromosome-qband', 'Q-banded cells keep their model')
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+
   it('falls back to the length/centromere rule, saying why, when no model is installed for the stain', async () => {
     const { engineClassifier } = await import('../../../main/karyotype-ipc/classify')
     const { metaphaseImage } = await import('../../../main/karyotype-ipc/image-cache')
@@ -152,7 +182,7 @@ describe('the workspace classifier', () => {
       const seg = await segmentSpread(read.image, {})
       const r = await engineClassifier(ctx)(read.image, seg)
       assert.equal(r.classifier.kind, 'rule')
-      assert.match(r.classifier.description, /No chromosome classifier in .*chromosome-gband/)
+      assert.match(r.classifier.description, /No G-banded chromosome classifier is installed/)
       assert.equal(r.calls.length, seg.objects.length)
     } finally {
       await rm(empty, { recursive: true, force: true })

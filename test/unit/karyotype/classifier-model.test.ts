@@ -121,7 +121,7 @@ describe('classifier views and features', () => {
 })
 
 describe('broken classifier folders are refused clearly', () => {
-  it('a missing folder, a changed model file, a manifest for another task', async () => {
+  it('a missing folder, a changed model file, a manifest for another task or stain', async () => {
     await assert.rejects(ChromosomeClassifier.load(path.join(os.tmpdir(), 'no-such-model')), (e: unknown) => e instanceof LabError && e.code === 'not_found' && /manifest\.json/.test(e.message))
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lightbox-chromosome-model-'))
     await cp(path.join(modelsDir, 'chromosome-gband'), dir, { recursive: true })
@@ -130,8 +130,13 @@ describe('broken classifier folders are refused clearly', () => {
     await writeFile(path.join(dir, 'model.onnx'), onnx)
     await assert.rejects(ChromosomeClassifier.load(dir), (e: unknown) => e instanceof LabError && e.code === 'bad_input' && /sha256/.test(e.message))
     const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'))
-    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, task: 'xray-findings' }))
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, task: 'xray-findings', variant: undefined }))
     await assert.rejects(ChromosomeClassifier.load(dir), (e: unknown) => e instanceof LabError && e.code === 'bad_input' && /task is xray-findings/.test(e.message))
+    // A G-band model filed as the Q-band one would be run on Q-banded cells.
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, variant: 'qband' }))
+    await assert.rejects(ChromosomeClassifier.load(dir), (e: unknown) => e instanceof LabError && e.code === 'bad_input' && /variant "qband" is not "gband"/.test(e.message))
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, variant: undefined }))
+    await assert.rejects(ChromosomeClassifier.load(dir), (e: unknown) => e instanceof LabError && e.code === 'bad_input' && /must say which it is \(gband or qband\)/.test(e.message))
   })
 
   it('features that do not match the views', async () => {

@@ -11,7 +11,7 @@ import type { Actor } from '../../../renderer/src/lib/db/types'
 function summary(id: string, active: boolean): ModelSummary {
   const [name, version] = id.split('@')
   return {
-    id, name, version, task: 'xray-covid', description: '', parent: null, labels: [], source: 'user', active, available: true, problem: null,
+    id, name, version, task: 'xray-covid', variant: null, slot: 'xray-covid', description: '', parent: null, labels: [], source: 'user', active, available: true, problem: null,
     created: '2026-01-01T00:00:00.000Z', importedAt: null, sizeBytes: 10, sha256: null, metrics: {}, inputs: [], outputs: [], trainingSamples: null, trainingNotes: null
   }
 }

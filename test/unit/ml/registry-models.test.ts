@@ -168,3 +168,60 @@ describe('model registry: promote, roll back, delete', () => {
     await assert.rejects(registry.get('pneumonia-head@3'), { code: 'not_found' })
   })
 })
+
+describe('model registry: tasks with variants (one active model per stain)', () => {
+  let dataDir: string
+  let resourcesDir: string
+  let registry: ModelRegistry
+  const chromosome = (variant: string | undefined, over: Parameters<typeof headManifest>[0] = {}) =>
+    headManifest({ name: `chromosome-${variant ?? 'any'}`, task: 'chromosome-classification', variant, ...over })
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'lightbox-registry-'))
+    resourcesDir = await mkdtemp(path.join(os.tmpdir(), 'lightbox-resources-'))
+    const { mkdir } = await import('node:fs/promises')
+    for (const variant of ['gband', 'qband']) {
+      const shipped = path.join(resourcesDir, 'models', `chromosome-${variant}`)
+      await mkdir(shipped, { recursive: true })
+      await writeFile(path.join(shipped, 'model.onnx'), linearHead())
+      await writeFile(path.join(shipped, 'manifest.json'), json(chromosome(variant, { version: 'shipped' })))
+    }
+    registry = new ModelRegistry(dataDir, resourcesDir)
+  })
+  after(async () => {
+    await rm(dataDir, { recursive: true, force: true })
+    await rm(resourcesDir, { recursive: true, force: true })
+  })
+
+  it('refuses a chromosome classifier that does not say its variant, or names an unknown one, and a variant where the task has none', async () => {
+    const refused = (manifest: unknown, message: RegExp) => assert.rejects(registry.import({ fileName: 'm.onnx', model: linearHead(), manifest: json(manifest) }), { code: 'bad_input', message })
+    await refused(chromosome(undefined), /variant: a chromosome-classification model must say which it is \(gband or qband\)/)
+    await refused(chromosome('cband'), /variant: "cband" is not one of gband, qband/)
+    await refused(headManifest({ variant: 'gband' }), /variant: a xray-covid model has no variant \(it says "gband"\)/)
+  })
+
+  it('keeps a G-band and a Q-band model active side by side; promoting, rolling back and deleting stay within a variant', async () => {
+    const active = async (variant: string) => (await registry.active('chromosome-classification', variant))?.id
+    assert.equal(await active('gband'), 'chromosome-gband@shipped')
+    assert.equal(await active('qband'), 'chromosome-qband@shipped')
+    const slots = (await registry.list()).map((m) => [m.id, m.slot, m.active])
+    assert.deepEqual(slots, [
+      ['chromosome-gband@shipped', 'chromosome-classification/gband', true],
+      ['chromosome-qband@shipped', 'chromosome-classification/qband', true]
+    ])
+
+    await registry.import({ fileName: 'g2.onnx', model: linearHead(), manifest: json(chromosome('gband', { version: 'lab-2' })) })
+    await registry.promote('chromosome-gband@lab-2')
+    assert.equal(await active('gband'), 'chromosome-gband@lab-2')
+    assert.equal(await active('qband'), 'chromosome-qband@shipped', 'the Q-band model is untouched')
+
+    await assert.rejects(registry.delete('chromosome-gband@lab-2', 'chromosome-qband@shipped'), {
+      code: 'invalid_argument',
+      message: 'chromosome-qband@shipped is a chromosome-classification/qband model; chromosome-gband@lab-2 needs a chromosome-classification/gband replacement.'
+    })
+    await assert.rejects(registry.rollback('chromosome-classification'), { code: 'invalid_argument', message: /No model is for "chromosome-classification" \(there are: chromosome-classification\/gband, chromosome-classification\/qband\)/ })
+    await assert.rejects(registry.rollback('chromosome-classification/qband'), { code: 'conflict' })
+    assert.equal((await registry.rollback('chromosome-classification/gband')).id, 'chromosome-gband@shipped')
+    assert.equal(await active('gband'), 'chromosome-gband@shipped')
+  })
+})

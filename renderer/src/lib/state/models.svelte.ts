@@ -5,8 +5,9 @@ import { syncModels, type ModelChange } from '../db/models'
 import { call } from '../ipc/client'
 import { session } from './session.svelte'
 
+/** The models of one slot (a task, or task/variant), of which one is active. */
 export interface TaskGroup {
-  task: string
+  slot: string
   models: ModelSummary[]
   active: ModelSummary | null
 }
@@ -23,10 +24,10 @@ export class ModelsState {
   readonly featureCache = new DexieFeatureCache(db)
 
   groups = $derived.by((): TaskGroup[] => {
-    const tasks = [...new Set(this.#models.map((m) => m.task))]
-    return tasks.map((task) => {
-      const models = this.#models.filter((m) => m.task === task)
-      return { task, models, active: models.find((m) => m.active) ?? null }
+    const slots = [...new Set(this.#models.map((m) => m.slot))]
+    return slots.map((slot) => {
+      const models = this.#models.filter((m) => m.slot === slot)
+      return { slot, models, active: models.find((m) => m.active) ?? null }
     })
   })
 
@@ -85,10 +86,10 @@ export class ModelsState {
     return this.#run(`Making ${id} active…`, async () => this.#apply(await call('models.promote', { id }), { id, what: 'promoted' }))
   }
 
-  rollback(task: string): Promise<void> {
-    return this.#run(`Rolling back ${task}…`, async () => {
-      const list = await call('models.rollback', { task })
-      const now = list.find((m) => m.task === task && m.active)
+  rollback(slot: string): Promise<void> {
+    return this.#run(`Rolling back ${slot}…`, async () => {
+      const list = await call('models.rollback', { slot })
+      const now = list.find((m) => m.slot === slot && m.active)
       await this.#apply(list, now ? { id: now.id, what: 'rolled back to' } : null)
     })
   }

@@ -77,9 +77,10 @@ describe('Models screen, end to end in Chromium against the real handler table',
     await v2.locator('.badge').waitFor()
     await v1.locator('.badge').waitFor({ state: 'detached' })
     assert.equal(await v1.locator('.badge').count(), 0)
+    await page.locator('.content').evaluate((el) => el.scrollTo(0, 0))
     await app.screenshot('models')
 
-    await table.locator('tbody[data-task="xray-covid"]').getByRole('button', { name: 'Roll back' }).click()
+    await table.locator('tbody[data-slot="xray-covid"]').getByRole('button', { name: 'Roll back' }).click()
     await v1.locator('.badge').waitFor()
 
     // The active model can only be deleted with a replacement.

@@ -115,6 +115,11 @@ export interface ModelSummary {
   trainingNotes: string | null
 }
 
+/** A model file's size as the Models screen and the CLI show it. */
+export function formatModelSize(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`
+}
+
 /**
  * Backbone features are cached by (backbone `name@version`, SHA-256 of the image file's bytes): the same
  * image through the same backbone always gives the same features, so re-training a head never runs the

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { ModelSummary } from '../../../preload/api'
+import { formatModelSize, type ModelSummary } from '../../../preload/api'
 import { LabError } from '../../errors'
 import { defineCommand } from '../command'
 
@@ -65,7 +65,7 @@ export const modelsCommand = defineCommand<Result>({
   format(r) {
     const rows = r.models.map(
       (m) =>
-        `${m.active ? '*' : ' '} ${m.id.padEnd(32)} ${m.slot.padEnd(32)} ${m.source.padEnd(8)} ${m.available ? (m.sizeBytes >= 1e6 ? `${(m.sizeBytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(m.sizeBytes / 1e3))} kB`) : m.problem}`
+        `${m.active ? '*' : ' '} ${m.id.padEnd(32)} ${m.slot.padEnd(32)} ${m.source.padEnd(8)} ${m.available ? formatModelSize(m.sizeBytes) : m.problem}`
     )
     return [...(r.done ? [r.done, ''] : []), '  model                            task (/variant)                  source', ...rows, '', '* active for its task (and variant)'].join('\n')
   }

@@ -18,10 +18,10 @@ import { LabError } from '../../errors'
 import { describeIssues } from '../../ipc/dispatch'
 import type { ModelRuntime, ModelSession } from '../runtime'
 import { assertGraphMatches, graphProblems } from './check-graph'
-import { manifestSchema, slotOf, variantProblem, type ModelManifest } from './manifest'
+import { manifestSchema, slotOf, variantProblem, type ModelManifest, type ModelTask } from './manifest'
 import { inspectOnnx } from './onnx-inspect'
 
-export type ModelTask = ModelManifest['task']
+export type { ModelTask } from './manifest'
 
 export interface RegisteredModel {
   id: string
@@ -73,6 +73,15 @@ function safeSegment(s: string): string {
     throw new LabError('bad_input', `"${s}" cannot be used as a model name or version (letters, digits, . _ + - only).`)
   }
   return s
+}
+
+/** Active model id per slot, from the registry state and the models on disk (read once by the caller). */
+function activeIdsOf(state: RegistryState, models: RegisteredModel[]): Record<string, string> {
+  const ids = new Set(models.map((m) => m.id))
+  const active: Record<string, string> = {}
+  for (const m of models) if (m.source === 'shipped') active[slotOf(m.manifest)] ??= m.id
+  for (const [slot, id] of Object.entries(state.active)) if (ids.has(id)) active[slot] = id
+  return active
 }
 
 export interface ImportRequest {
@@ -172,22 +181,19 @@ export class ModelRegistry {
 
   /** Active model id per slot: promoted, else the slot's (first) shipped model. */
   async activeIds(): Promise<Record<string, string>> {
-    const [state, models] = await Promise.all([this.readState(), this.models()])
-    const ids = new Set(models.map((m) => m.id))
-    const active: Record<string, string> = {}
-    for (const m of models) if (m.source === 'shipped') active[slotOf(m.manifest)] ??= m.id
-    for (const [slot, id] of Object.entries(state.active)) if (ids.has(id)) active[slot] = id
-    return active
+    return activeIdsOf(await this.readState(), await this.models())
   }
 
   /** The model a task's pipeline runs (for the variant, where the task has variants), or null when there is none. */
   async active(task: ModelTask, variant?: string): Promise<RegisteredModel | null> {
-    const id = (await this.activeIds())[slotOf({ task, variant })]
-    return id ? this.get(id) : null
+    const [state, models] = await Promise.all([this.readState(), this.models()])
+    const id = activeIdsOf(state, models)[slotOf({ task, variant })]
+    return models.find((m) => m.id === id) ?? null
   }
 
   async list(): Promise<ModelSummary[]> {
-    const [models, active] = await Promise.all([this.models(), this.activeIds()])
+    const [state, models] = await Promise.all([this.readState(), this.models()])
+    const active = activeIdsOf(state, models)
     return Promise.all(
       models.map(async (m): Promise<ModelSummary> => {
         let sizeBytes = 0

@@ -30,7 +30,7 @@ import { ensureMobilenet, mobilenetProgram } from '../main/ml/backbone/mobilenet
 import type { Program } from '../main/ml/backbone/keras-program'
 import { imagesToTensor } from '../main/ml/backbone/preprocess'
 import { ModelRuntime, type ModelSession, type TensorData } from '../main/ml/runtime'
-import { defineBenchmark } from './benchmark'
+import { defineBenchmark, median } from './benchmark'
 
 const python = '/usr/bin/python3'
 const fetches = ['features', 'block10']
@@ -107,11 +107,6 @@ async function window(session: ModelSession, input: TensorData, seconds: number)
     done += input.dims[0]
   } while (performance.now() - start < seconds * 1000)
   return done / ((performance.now() - start) / 1000)
-}
-
-const median = (v: number[]): number => {
-  const s = [...v].sort((x, y) => x - y)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
 interface TorchConfig {

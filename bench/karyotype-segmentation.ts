@@ -15,7 +15,7 @@ import { segmentSpread } from '../main/karyotype/segmentation/segment'
 import { normaliseCell } from '../main/karyotype/normalise/normalise'
 import { dispatchCell } from '../main/karyotype/dispatch/dispatch'
 import { Rng } from '../main/karyotype/synthetic/rng'
-import { defineBenchmark } from './benchmark'
+import { defineBenchmark, median } from './benchmark'
 
 interface Result {
   /** Median over images of the median time per step, milliseconds. */
@@ -28,11 +28,6 @@ interface Result {
   objects: number[]
   load_average: number[]
   folder: string
-}
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b)
-  return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : 0
 }
 
 /** A table shaped like a classifier's output: one likely type per object, log-softmax rows. */

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { repoRoot } from '../main/app/paths'
 import { sharedDatasetsDir } from '../main/datasets/manifest'
 import { analyseCell } from '../main/karyotype/pipeline'
-import { defineBenchmark } from './benchmark'
+import { defineBenchmark, median } from './benchmark'
 
 interface Result {
   cell_seconds_median: number
@@ -23,11 +23,6 @@ interface Result {
   karyotypes: string[]
   load_average: number[]
   folder: string
-}
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b)
-  return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : 0
 }
 
 export default defineBenchmark<Result>({
